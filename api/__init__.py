@@ -1,0 +1,1 @@
+"""The FastAPI facade: one app, one router package per contract (dialect)."""

@@ -1,0 +1,61 @@
+"""create_app(settings): routers of every dialect, CORS, error handlers, shared state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api import health
+from api.errors import install_error_handlers
+from api.health import package_version
+from api.olake import auth, destinations, jobs, sources
+from metadata.db import make_engine, make_session_factory, session_scope
+from metadata.projects import ensure_project
+from metadata.secrets import cipher_for
+from metadata.settings import Settings
+
+
+def prefect_api_url() -> str:
+    from prefect.settings import PREFECT_API_URL
+
+    return str(PREFECT_API_URL.value() or "http://127.0.0.1:4200/api")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    engine = make_engine(settings.sqlalchemy_url)
+    session_factory = make_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with session_scope(session_factory) as db:
+            ensure_project(db, project_id=settings.default_project_id)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="prefect-olake",
+        version=package_version(),
+        description="Data ingestion on Prefect; a drop-in server for OLake's web UI.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+    app.state.secret_key = settings.secret_key_value()
+    app.state.cipher = cipher_for(app.state.secret_key)
+    app.state.prefect_api_url = prefect_api_url()
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Origin", "Content-Type", "Accept", "Authorization"],
+    )
+    install_error_handlers(app)
+    for router in (health.router, auth.router, sources.router, destinations.router, jobs.router):
+        app.include_router(router)
+    return app

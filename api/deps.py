@@ -1,0 +1,87 @@
+"""Annotated dependencies: settings, DB session, the current user, the project in the path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from cryptography.fernet import Fernet
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session as DBSession
+
+from api.tokens import read_token
+from metadata import users
+from metadata.errors import Unauthorized
+from metadata.models import Project, User
+from metadata.projects import resolve_project
+from metadata.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Iterator[DBSession]:
+    db: DBSession = request.app.state.session_factory()
+    try:
+        yield db
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    finally:
+        db.close()
+
+
+def get_cipher(request: Request) -> Fernet:
+    cipher: Fernet = request.app.state.cipher
+    return cipher
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[DBSession, Depends(get_db)]
+CipherDep = Annotated[Fernet, Depends(get_cipher)]
+
+
+def bearer_or_cookie(request: Request, settings: Settings) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(settings.cookie_name)
+
+
+def get_current_user(request: Request, db: SessionDep, settings: SettingsDep) -> User:
+    token = bearer_or_cookie(request, settings)
+    if not token:
+        raise Unauthorized("Authentication required")
+    claims = read_token(token, secret=request.app.state.secret_key)
+    session = users.read_live_session(db, session_id=claims["sid"])
+    user = users.read_user(db, username=claims["sub"])
+    if session is None or user is None or session.user_id != user.id:
+        raise Unauthorized("Authentication required: session expired or logged out")
+    request.state.session_id = session.id
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def _project(need: str):  # type: ignore[no-untyped-def]
+    def dependency(
+        project_id: str, db: SessionDep, user: CurrentUser, settings: SettingsDep
+    ) -> Project:
+        return resolve_project(
+            db,
+            project_id=project_id,
+            user=user,
+            default_id=settings.default_project_id,
+            aliases=set(settings.default_project_aliases),
+            need=need,
+        )
+
+    return dependency
+
+
+ProjectDep = Annotated[Project, Depends(_project("read"))]
+EditableProjectDep = Annotated[Project, Depends(_project("edit"))]

@@ -1,0 +1,101 @@
+"""OLake jobs as records: create, list, read, update, delete, activate, name checks."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from api.deps import CipherDep, CurrentUser, EditableProjectDep, ProjectDep, SessionDep
+from api.olake.schemas import (
+    ActivateIn,
+    ActivateOut,
+    CheckUniqueIn,
+    Envelope,
+    JobIn,
+    JobOut,
+    JobUpdateIn,
+    NameOut,
+    UniqueOut,
+)
+from api.services import jobs as service
+from metadata import instances
+from metadata import jobs as job_records
+from metadata.errors import Invalid
+from metadata.models import Destination, Source
+
+PREFIX = "/api/v1/project/{project_id}"
+router = APIRouter(prefix=PREFIX, tags=["olake: jobs"])
+
+
+@router.post("/jobs", response_model=Envelope[JobOut])
+def create_job(
+    body: JobIn, project: EditableProjectDep, db: SessionDep, user: CurrentUser, cipher: CipherDep
+) -> Envelope[JobOut]:
+    job = service.create(db, body, project_id=project.id, cipher=cipher, username=user.username)
+    return Envelope(message="job created", data=JobOut(**service.to_public(job, None)))
+
+
+@router.get("/jobs", response_model=Envelope[list[JobOut]])
+def list_jobs(
+    project: ProjectDep,
+    db: SessionDep,
+    source_id: int | None = Query(None),
+    dest_id: int | None = Query(None),
+) -> Envelope[list[JobOut]]:
+    jobs = job_records.list_jobs(
+        db, project_id=project.id, source_id=source_id, destination_id=dest_id
+    )
+    runs = job_records.latest_runs(db, (job.id for job in jobs))
+    data = [JobOut(**service.to_public(job, runs.get(job.id))) for job in jobs]
+    return Envelope(message="jobs listed", data=data)
+
+
+@router.post("/jobs/check-unique", response_model=Envelope[UniqueOut])
+@router.post("/check-unique", response_model=Envelope[UniqueOut])
+def check_unique(body: CheckUniqueIn, project: ProjectDep, db: SessionDep) -> Envelope[UniqueOut]:
+    name = body.job_name or body.name
+    if not name:
+        raise Invalid("Bad request: give job_name (or name with entity_type)")
+    if body.entity_type == "job" or body.job_name:
+        unique = job_records.is_name_free(db, project_id=project.id, name=name)
+    else:
+        model = Source if body.entity_type == "source" else Destination
+        unique = instances.read_by_name(db, model, project_id=project.id, name=name) is None
+    return Envelope(data=UniqueOut(unique=unique))
+
+
+@router.get("/jobs/{id}", response_model=Envelope[JobOut])
+def read_job(id: int, project: ProjectDep, db: SessionDep) -> Envelope[JobOut]:
+    job = job_records.read_job(db, project_id=project.id, id=id)
+    run = job_records.latest_runs(db, [job.id]).get(job.id)
+    return Envelope(data=JobOut(**service.to_public(job, run)))
+
+
+@router.put("/jobs/{id}", response_model=Envelope[JobOut])
+def update_job(
+    id: int,
+    body: JobUpdateIn,
+    project: EditableProjectDep,
+    db: SessionDep,
+    user: CurrentUser,
+    cipher: CipherDep,
+) -> Envelope[JobOut]:
+    job = job_records.read_job(db, project_id=project.id, id=id)
+    job = service.update(db, job, body, cipher=cipher, username=user.username)
+    run = job_records.latest_runs(db, [job.id]).get(job.id)
+    return Envelope(message="job updated", data=JobOut(**service.to_public(job, run)))
+
+
+@router.delete("/jobs/{id}", response_model=Envelope[NameOut])
+def delete_job(id: int, project: EditableProjectDep, db: SessionDep) -> Envelope[NameOut]:
+    job = job_records.read_job(db, project_id=project.id, id=id)
+    job_records.soft_delete_job(db, job)
+    return Envelope(message="job deleted", data=NameOut(name=job.name))
+
+
+@router.post("/jobs/{id}/activate", response_model=Envelope[ActivateOut])
+def activate_job(
+    id: int, body: ActivateIn, project: EditableProjectDep, db: SessionDep, user: CurrentUser
+) -> Envelope[ActivateOut]:
+    job = job_records.read_job(db, project_id=project.id, id=id)
+    job_records.update_job(db, job, username=user.username, activate=body.activate)
+    return Envelope(message="job updated", data=ActivateOut(activate=job.activate))

@@ -1,0 +1,1 @@
+"""Services shared by every dialect: routers parse and shape, services decide."""

@@ -1,0 +1,1 @@
+"""Connectors: the spec/check/discover/sync protocol, native sources and destinations."""

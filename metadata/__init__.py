@@ -1,0 +1,1 @@
+"""Metadata: settings, the SQLAlchemy models and migrations, repositories, secret encryption."""

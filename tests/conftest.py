@@ -1,0 +1,96 @@
+"""Shared fixtures: the API on SQLite and on the real Postgres, and factories for its records."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from api.app import create_app
+from metadata.db import migrate
+from metadata.models import Base
+from metadata.settings import Settings
+from tests.services import POSTGRES_ADMIN_URL, require_port
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+PG_TEST_DB = "olake_test_metadata"
+
+
+def _postgres_url() -> str:
+    require_port("PostgreSQL", 5432)
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_TEST_DB} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {PG_TEST_DB}"))
+    admin.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_TEST_DB}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Every API test runs twice: SQLite metadata and Postgres metadata, same migrations."""
+    data_dir: Path = tmp_path_factory.mktemp(f"olake-{request.param}")
+    url = None if request.param == "sqlite" else _postgres_url()
+    settings = Settings(env="test", data_dir=data_dir, database_url=url)
+    migrate(settings.sqlalchemy_url)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Iterator[FastAPI]:
+    app = create_app(settings)
+    yield app
+    app.state.engine.dispose()
+
+
+def _truncate(app: FastAPI) -> None:
+    with app.state.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    _truncate(app)
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def anon(app: FastAPI, client: TestClient) -> TestClient:
+    """A second client with no cookie, for unauthenticated and cross-user calls."""
+    return TestClient(app)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def signup(client: TestClient, username: str | None = None, password: str = "s3cret-pass") -> str:
+    username = username or unique("user")
+    response = client.post(
+        "/signup", json={"username": username, "password": password, "email": f"{username}@x.io"}
+    )
+    assert response.status_code == 200, response.text
+    return username
+
+
+def login(client: TestClient, username: str, password: str = "s3cret-pass") -> str:
+    response = client.post("/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return str(response.json()["data"]["token"])
+
+
+@pytest.fixture
+def user(client: TestClient) -> str:
+    """A signed-up user whose session cookie the client carries."""
+    username = signup(client)
+    login(client, username)
+    return username
