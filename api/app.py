@@ -16,6 +16,7 @@ from metadata.db import make_engine, make_session_factory, session_scope
 from metadata.projects import ensure_project
 from metadata.secrets import cipher_for
 from metadata.settings import Settings
+from metadata.users import configure_hashing
 
 
 def prefect_api_url() -> str:
@@ -25,6 +26,9 @@ def prefect_api_url() -> str:
 
 
 def create_app(settings: Settings) -> FastAPI:
+    configure_hashing(
+        memory_kib=settings.password_hash_memory_kib, time_cost=settings.password_hash_time_cost
+    )
     engine = make_engine(settings.sqlalchemy_url)
     session_factory = make_session_factory(engine)
 
@@ -56,6 +60,14 @@ def create_app(settings: Settings) -> FastAPI:
         allow_headers=["Origin", "Content-Type", "Accept", "Authorization"],
     )
     install_error_handlers(app)
-    for router in (health.router, auth.router, sources.router, destinations.router, jobs.router):
+    routers = (
+        health.router,
+        auth.router,
+        sources.streams_router,
+        sources.router,
+        destinations.router,
+        jobs.router,
+    )
+    for router in routers:
         app.include_router(router)
     return app

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -53,7 +54,7 @@ def error_response(request: Request, status: int, message: str) -> JSONResponse:
     return JSONResponse(error_body(request.url.path, message), status_code=status)
 
 
-def _describe_validation(exc: RequestValidationError) -> str:
+def _describe_validation(exc: RequestValidationError | ValidationError) -> str:
     problems = []
     for error in exc.errors()[:5]:
         location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
@@ -71,7 +72,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(request, STATUS.get(type(exc), 400), exc.message)
 
     def on_validation(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)
+        assert isinstance(exc, RequestValidationError | ValidationError)
         return error_response(request, 400, _describe_validation(exc))
 
     def on_http(request: Request, exc: Exception) -> JSONResponse:
@@ -100,6 +101,7 @@ def install_error_handlers(app: FastAPI) -> None:
     handlers: dict[type[Exception], Callable[[Request, Exception], JSONResponse]] = {
         DomainError: on_domain,
         RequestValidationError: on_validation,
+        ValidationError: on_validation,
         StarletteHTTPException: on_http,
         IntegrityError: on_integrity,
         OperationalError: on_database,

@@ -151,7 +151,10 @@ class Stack:
         os.environ["PREFECT_API_URL"] = api_url
         print(f"prefect    {api_url} (UI: {api_url.removesuffix('/api')})", flush=True)
 
-        created = asyncio.run(ensure_work_pool(self.settings.work_pool))
+        try:
+            created = asyncio.run(ensure_work_pool(self.settings.work_pool))
+        except Exception as exc:  # any client error here means the Prefect API is not usable
+            raise StackError(f"the Prefect API at {api_url} is not usable: {exc}") from None
         print(f"work pool  {self.settings.work_pool} (process){' created' if created else ''}")
 
         worker = Child(

@@ -43,8 +43,26 @@ class Settings(BaseSettings):
         default_factory=lambda: ["123"],
         description="Other ids the default project answers to (OLake's UI uses 123)",
     )
+    password_hash_memory_kib: int = Field(
+        65536, ge=1024, description="Argon2 memory cost of password hashes (KiB)"
+    )
+    password_hash_time_cost: int = Field(3, ge=1, description="Argon2 iterations")
     work_pool: str = Field("olake", description="Default Prefect work pool of job deployments")
     connector_timeout: float = Field(10.0, gt=0, description="Seconds a connection check may take")
+    prefect_enabled: bool | None = Field(
+        None,
+        description="Keep a Prefect deployment per job and run jobs through it; default: on, "
+        "except when OLAKE_ENV=test (API tests without a Prefect server)",
+    )
+    sync_retries: int = Field(
+        2, ge=0, le=20, description="Retries of a stream after a transient connector error"
+    )
+    sync_retry_delay: float = Field(
+        10.0, ge=0, description="Seconds between the retries of a stream"
+    )
+    max_parallel_streams: int = Field(
+        4, ge=1, le=64, description="Streams of one job synced at once (a job may set fewer)"
+    )
     max_name_length: int = Field(255, description="Longest accepted name of a resource")
 
     @field_validator("cors_origins", "default_project_aliases", mode="before")

@@ -17,6 +17,14 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
+def configure_hashing(*, memory_kib: int, time_cost: int) -> None:
+    """Argon2 cost from settings; hashes made with other costs still verify."""
+    global _hasher, _DUMMY_HASH
+    if (_hasher.memory_cost, _hasher.time_cost) != (memory_kib, time_cost):
+        _hasher = PasswordHasher(memory_cost=memory_kib, time_cost=time_cost)
+        _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
 def create_user(db: DBSession, *, username: str, password: str, email: str | None = None) -> User:
     clash = db.scalar(
         select(User).where(

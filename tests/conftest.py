@@ -38,7 +38,14 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     """Every API test runs twice: SQLite metadata and Postgres metadata, same migrations."""
     data_dir: Path = tmp_path_factory.mktemp(f"olake-{request.param}")
     url = None if request.param == "sqlite" else _postgres_url()
-    settings = Settings(env="test", data_dir=data_dir, database_url=url)
+    # Cheap password hashes: the cost is argon2's, not ours, and every test signs users up.
+    settings = Settings(
+        env="test",
+        data_dir=data_dir,
+        database_url=url,
+        password_hash_memory_kib=1024,
+        password_hash_time_cost=1,
+    )
     migrate(settings.sqlalchemy_url)
     return settings
 
@@ -52,6 +59,10 @@ def app(settings: Settings) -> Iterator[FastAPI]:
 
 def _truncate(app: FastAPI) -> None:
     with app.state.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from api.deps import CipherDep, CurrentUser, EditableProjectDep, ProjectDep, SessionDep
 from api.olake.schemas import (
@@ -15,10 +15,14 @@ from api.olake.schemas import (
     InstanceOut,
     InstanceUpdateIn,
     NameOut,
+    SpecOut,
+    TestIn,
+    TestOut,
+    TypeVersionIn,
     VersionsOut,
 )
 from api.services import instances as service
-from api.services.connectors import known_versions
+from api.services.connectors import connector_spec, known_versions, resolve_version, test_connection
 from metadata import instances
 from metadata.models import Destination, Source
 
@@ -40,6 +44,41 @@ def make_router(model: type[Source] | type[Destination], plural: str) -> APIRout
     @router.get("/versions", response_model=Envelope[VersionsOut], name=f"{kind}_versions")
     def versions(project: ProjectDep, type: str = Query(min_length=1)) -> Envelope[VersionsOut]:
         return Envelope(data=VersionsOut(version=known_versions(kind, type)))
+
+    def spec_of(body: TypeVersionIn) -> Envelope[SpecOut]:
+        version = resolve_version(kind, body.type, body.version)
+        spec = connector_spec(kind, body.type, version)
+        return Envelope(data=SpecOut(type=body.type, version=version, spec=spec))
+
+    @router.post("/spec", response_model=Envelope[SpecOut], name=f"{kind}_spec")
+    def spec_post(body: TypeVersionIn, project: ProjectDep) -> Envelope[SpecOut]:
+        return spec_of(body)
+
+    @router.get("/spec", response_model=Envelope[SpecOut], name=f"{kind}_spec_query")
+    async def spec_get(
+        request: Request, project: ProjectDep, type: str | None = None, version: str | None = None
+    ) -> Envelope[SpecOut]:
+        # The contract sends a body with GET; query parameters are the HTTP-friendly form.
+        if type is None and await request.body():
+            return spec_of(TypeVersionIn.model_validate_json(await request.body()))
+        return spec_of(TypeVersionIn(type=type or "", version=version))
+
+    @router.post("/test", response_model=Envelope[TestOut], name=f"test_{kind}")
+    def test(
+        body: TestIn,
+        request: Request,
+        project: EditableProjectDep,
+        db: SessionDep,
+        cipher: CipherDep,
+    ) -> Envelope[TestOut]:
+        config = body.config
+        stored = service.stored_for_test(db, model, project.id, body.id, body.name, body.type)
+        if stored is not None:
+            config = service.fill_masked(stored, config, cipher)
+        result = test_connection(
+            kind, body.type, body.version, config, request.app.state.settings.connector_timeout
+        )
+        return Envelope(message="connection tested", data=TestOut(**result))
 
     @router.get("", response_model=Envelope[list[InstanceListItem]], name=f"list_{plural}")
     def list_all(project: ProjectDep, db: SessionDep) -> Envelope[list[InstanceListItem]]:

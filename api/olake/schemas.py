@@ -138,6 +138,46 @@ class TypeVersionIn(Strict):
     version: Version | None = None
 
 
+class TestIn(Strict):
+    """A connection test; `id` or `name` of a stored one lets masked secrets be filled in."""
+
+    type: TypeName
+    version: Version | None = None
+    config: JsonObject = Field(default_factory=dict)
+    id: int | None = None
+    name: Name | None = None
+
+
+class ConnectionResult(BaseModel):
+    status: str
+    message: str
+
+
+class LogLine(BaseModel):
+    level: str
+    time: str
+    message: str
+
+
+class TestOut(BaseModel):
+    connection_result: ConnectionResult
+    logs: list[LogLine]
+
+
+class StreamsIn(Strict):
+    name: Name | None = None
+    type: TypeName
+    version: Version | None = None
+    config: JsonObject = Field(default_factory=dict)
+    job_id: int | None = None
+    job_name: Name | None = None
+    max_discover_threads: int | None = Field(None, ge=1, le=64)
+
+
+class StreamsOut(BaseModel):
+    streams_config: dict[str, Any]
+
+
 class SpecOut(BaseModel):
     type: str
     version: str

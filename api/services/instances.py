@@ -13,7 +13,7 @@ from api.services.connectors import resolve_version, secret_paths
 from metadata import instances
 from metadata import jobs as job_records
 from metadata.models import Destination, Job, Source
-from metadata.secrets import mask_config
+from metadata.secrets import decrypt_config, keep_masked, mask_config
 
 Instance = Source | Destination
 KIND = {Source: "source", Destination: "destination"}
@@ -121,6 +121,37 @@ def list_with_jobs(
                 )
                 by_row[step.destination_id].append(entry)
     return [(row, by_row[row.id]) for row in rows]
+
+
+def stored_for_test(
+    db: DBSession,
+    model: type[Instance],
+    project_id: str,
+    id: int | None,
+    name: str | None,
+    type: str,
+) -> Instance | None:
+    """The stored row a connection test refers to, if any and of the same type."""
+    row: Instance | None = None
+    if id is not None:
+        row = db.get(model, id)  # type: ignore[assignment]
+    elif name:
+        row = instances.read_by_name(db, model, project_id=project_id, name=name)
+    if row is None or row.project_id != project_id or row.deleted_at is not None:
+        return None
+    return row if row.type == type else None
+
+
+def decrypted_config(row: Instance, cipher: Fernet) -> dict[str, Any]:
+    kind = "source" if isinstance(row, Source) else "destination"
+    return decrypt_config(row.config, secret_paths(kind, row.type, row.version), cipher)
+
+
+def fill_masked(row: Instance, config: dict[str, Any], cipher: Fernet) -> dict[str, Any]:
+    """A config sent back with `********` secrets gets the stored values for them."""
+    kind = "source" if isinstance(row, Source) else "destination"
+    paths = secret_paths(kind, row.type, row.version)
+    return keep_masked(config, decrypted_config(row, cipher), paths)
 
 
 def jobs_using(db: DBSession, row: Instance) -> Sequence[Job]:
