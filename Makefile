@@ -9,7 +9,7 @@ PREFECT_PORT ?= 4200
 DATA_DIR ?= .olake
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format typecheck bench bench-full-load bench-orchestration clean
+.PHONY: help install run test lint format typecheck chromium bench-install bench-full-load bench-orchestration clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,7 +37,12 @@ format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP) lint ## Lint, then every test (SQLite and Postgres metadata, real Postgres/MariaDB/Prefect)
+chromium: ## Install Debian's chromium for the browser test, when missing (needs root and apt)
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } || \
+		echo "chromium is missing and cannot be installed here; the browser test will say so" >&2
+
+test: $(STAMP) lint chromium ## Lint, then every test (SQLite and Postgres metadata, real Postgres/MariaDB/Prefect)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench-install: $(STAMP) ## Install the benchmark extras (dlt, connectorx)

@@ -11,7 +11,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import health
 from api.errors import install_error_handlers
 from api.health import package_version
-from api.olake import auth, destinations, jobs, sources
+from api.olake import auth, destinations, job_streams, jobs, platform, runs, sources
+from api.orc import auth as orc_auth
+from api.orc import jobs as orc_jobs
+from api.orc import runs as orc_runs
+from api.ui import SinglePageApp
 from metadata.db import make_engine, make_session_factory, session_scope
 from metadata.projects import ensure_project
 from metadata.secrets import cipher_for
@@ -67,7 +71,15 @@ def create_app(settings: Settings) -> FastAPI:
         sources.router,
         destinations.router,
         jobs.router,
+        runs.router,
+        job_streams.router,
+        platform.router,
+        orc_auth.router,
+        orc_jobs.router,
+        orc_runs.router,
     )
     for router in routers:
         app.include_router(router)
+    if settings.ui_dir is not None:
+        app.add_middleware(SinglePageApp, directory=settings.ui_dir)
     return app

@@ -85,3 +85,17 @@ def _project(need: str):  # type: ignore[no-untyped-def]
 
 ProjectDep = Annotated[Project, Depends(_project("read"))]
 EditableProjectDep = Annotated[Project, Depends(_project("edit"))]
+
+
+def _default_project(db: SessionDep, user: CurrentUser, settings: SettingsDep) -> Project:
+    """Dialects without project ids in their paths act in the caller's default project."""
+    return resolve_project(
+        db,
+        project_id=settings.default_project_id,
+        user=user,
+        default_id=settings.default_project_id,
+        aliases=set(settings.default_project_aliases),
+    )
+
+
+DefaultProjectDep = Annotated[Project, Depends(_default_project)]

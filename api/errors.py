@@ -34,6 +34,9 @@ STATUS: dict[type[DomainError], int] = {
     Unavailable: 503,
 }
 
+# orc-rust-ator knows only 400, 401, 404 and 500: a clash is bad input, a foreign job unknown.
+ORC_STATUS: dict[int, int] = {409: 400, 403: 404}
+
 # Paths of the orc-rust-ator dialect; everything else speaks OLake's envelope.
 ORC_PREFIXES = ("/auth/register", "/auth/login", "/jobs", "/runs")
 
@@ -51,6 +54,8 @@ def error_body(path: str, message: str) -> dict[str, Any]:
 
 
 def error_response(request: Request, status: int, message: str) -> JSONResponse:
+    if dialect_of(request.url.path) == "orc":
+        status = ORC_STATUS.get(status, status)
     return JSONResponse(error_body(request.url.path, message), status_code=status)
 
 

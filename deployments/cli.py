@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--port", type=int, default=8000, help="API port")
     up.add_argument("--prefect-port", type=int, default=4200)
     up.add_argument("--data-dir", type=Path, default=Path(".olake"))
+    up.add_argument("--ui-dir", type=Path, default=None, help="a built UI to serve (OLAKE_UI_DIR)")
 
     worker = commands.add_parser("worker", help="run a worker for a work pool (SIGTERM stops it)")
     worker.add_argument("--pool", default="olake")
@@ -36,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "data_dir", None) is not None:
         os.environ["OLAKE_DATA_DIR"] = str(args.data_dir)
+    if getattr(args, "ui_dir", None) is not None:
+        if not (args.ui_dir / "index.html").is_file():
+            parser.error(f"--ui-dir {args.ui_dir} has no index.html")
+        os.environ["OLAKE_UI_DIR"] = str(args.ui_dir.resolve())
 
     from metadata.settings import get_settings
 

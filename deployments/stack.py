@@ -194,6 +194,8 @@ class Stack:
         self._launch(api)
         wait_http(f"http://{self.host}:{self.port}/health", api, timeout=60)
         print(f"api        http://{self.host}:{self.port} (docs: /docs, log {api.log})", flush=True)
+        if self.settings.ui_dir is not None:
+            print(f"ui         http://{self.host}:{self.port}/ (from {self.settings.ui_dir})")
         print("ready; Ctrl-C stops everything", flush=True)
 
     def _launch(self, child: Child) -> None:

@@ -212,3 +212,26 @@ class JobRun(Base):
     end_time: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class ProjectSettings(Base):
+    """Per-project options the OLake UI edits: where failure alerts go."""
+
+    __tablename__ = "project_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), unique=True
+    )
+    webhook_alert_url: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Installation(Base):
+    """One row: facts about this installation, such as its stable telemetry id."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telemetry_id: Mapped[str] = mapped_column(String(36), default=new_uid)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
         65536, ge=1024, description="Argon2 memory cost of password hashes (KiB)"
     )
     password_hash_time_cost: int = Field(3, ge=1, description="Argon2 iterations")
+    ui_dir: Path | None = Field(
+        None, description="A built single-page app (e.g. OLake's UI) to serve from the API origin"
+    )
     work_pool: str = Field("olake", description="Default Prefect work pool of job deployments")
     connector_timeout: float = Field(10.0, gt=0, description="Seconds a connection check may take")
     prefect_enabled: bool | None = Field(

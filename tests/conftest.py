@@ -18,6 +18,8 @@ from metadata.models import Base
 from metadata.settings import Settings
 from tests.services import POSTGRES_ADMIN_URL, require_port
 
+pytest_plugins = ["tests.stack"]
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 PG_TEST_DB = "olake_test_metadata"
