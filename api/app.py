@@ -11,10 +11,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import health
 from api.errors import install_error_handlers
 from api.health import package_version
+from api.limits import BodySizeLimit, FixedWindow, RateLimit
 from api.olake import auth, destinations, job_streams, jobs, platform, runs, sources
 from api.orc import auth as orc_auth
 from api.orc import jobs as orc_jobs
 from api.orc import runs as orc_runs
+from api.services.login_guard import LoginGuard
 from api.ui import SinglePageApp
 from metadata.db import make_engine, make_session_factory, session_scope
 from metadata.projects import ensure_project
@@ -56,13 +58,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.cipher = cipher_for(app.state.secret_key)
     app.state.prefect_api_url = prefect_api_url()
 
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_credentials=True,
-        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["Origin", "Content-Type", "Accept", "Authorization"],
-    )
     install_error_handlers(app)
     routers = (
         health.router,
@@ -82,4 +77,22 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     if settings.ui_dir is not None:
         app.add_middleware(SinglePageApp, directory=settings.ui_dir)
+    app.state.login_guard = LoginGuard(settings)
+    app.state.rate_limit = FixedWindow(settings.rate_limit_per_minute, 60)
+    app.add_middleware(
+        RateLimit,
+        window=app.state.rate_limit,
+        secret=app.state.secret_key,
+        cookie_name=settings.cookie_name,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outermost, so that 413 and 429 answers carry CORS headers too.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Origin", "Content-Type", "Accept", "Authorization"],
+        expose_headers=["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+    )
     return app

@@ -19,6 +19,7 @@ from metadata.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    TooManyRequests,
     Unauthorized,
     Unavailable,
 )
@@ -31,6 +32,7 @@ STATUS: dict[type[DomainError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    TooManyRequests: 429,
     Unavailable: 503,
 }
 

@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from metadata.settings import Settings
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -31,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
 
     migrate = commands.add_parser("migrate", help="apply the metadata migrations")
     migrate.add_argument("--data-dir", type=Path, default=None)
+
+    rotate = commands.add_parser("rotate-key", help="re-encrypt every stored secret with a new key")
+    rotate.add_argument("--new-key", required=True, help="the new secret key (32+ characters)")
+    rotate.add_argument("--data-dir", type=Path, default=None)
 
     commands.add_parser("connector", help="run a connector: connector <type> spec|check|...")
 
@@ -61,7 +67,35 @@ def main(argv: list[str] | None = None) -> int:
         run_migrate(get_settings().sqlalchemy_url)
         print("metadata migrated")
         return 0
+    if args.command == "rotate-key":
+        return rotate_key(get_settings(), args.new_key)
     return 2
+
+
+def rotate_key(settings: Settings, new_key: str) -> int:
+    """Re-encrypt, then store the key where it came from (the data dir's file on the default)."""
+    from metadata.db import make_engine, make_session_factory, session_scope
+    from metadata.rotation import rotate
+    from metadata.secrets import cipher_for
+    from metadata.settings import SECRET_KEY_FILE
+
+    if len(new_key) < 32:
+        print("error: the new key must have at least 32 characters", file=sys.stderr)
+        return 2
+    old = cipher_for(settings.secret_key_value())
+    engine = make_engine(settings.sqlalchemy_url)
+    with session_scope(make_session_factory(engine)) as db:
+        rows, secrets = rotate(db, old, cipher_for(new_key))
+    engine.dispose()
+    print(f"re-encrypted {secrets} secrets in {rows} sources and destinations")
+    if settings.secret_key is None:
+        key_file = settings.data_dir / SECRET_KEY_FILE
+        key_file.write_text(new_key)
+        print(f"the new key is stored in {key_file}; restart the stack to use it")
+    else:
+        print("now set OLAKE_SECRET_KEY to the new key and restart the stack")
+    print("sessions signed with the old key end: users log in again")
+    return 0
 
 
 if __name__ == "__main__":

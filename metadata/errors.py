@@ -31,3 +31,7 @@ class Conflict(DomainError):
 
 class Unavailable(DomainError):
     """A dependency (metadata database, Prefect) is down; try again later (503)."""
+
+
+class TooManyRequests(DomainError):
+    """A rate limit was hit; try again later (429)."""

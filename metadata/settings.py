@@ -47,6 +47,25 @@ class Settings(BaseSettings):
         65536, ge=1024, description="Argon2 memory cost of password hashes (KiB)"
     )
     password_hash_time_cost: int = Field(3, ge=1, description="Argon2 iterations")
+    rate_limit_per_minute: int = Field(
+        600, ge=1, description="Requests a client (session, else IP) may make per minute"
+    )
+    login_failures_per_user: int = Field(10, ge=1, description="Failed logins per user a window")
+    login_failures_per_ip: int = Field(50, ge=1, description="Failed logins per IP a window")
+    login_window_seconds: int = Field(300, ge=1, description="Window of the login limits")
+    max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest request body")
+    connector_host_denylist: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: [
+            "169.254.0.0/16",
+            "fe80::/10",
+            "fd00:ec2::254/128",
+            "100.100.100.200/32",
+            "metadata.google.internal",
+            "metadata",
+        ],
+        description="Networks and host names connectors may not reach (link-local, cloud "
+        "metadata); comma-separated in the environment",
+    )
     ui_dir: Path | None = Field(
         None, description="A built single-page app (e.g. OLake's UI) to serve from the API origin"
     )
@@ -68,7 +87,9 @@ class Settings(BaseSettings):
     )
     max_name_length: int = Field(255, description="Longest accepted name of a resource")
 
-    @field_validator("cors_origins", "default_project_aliases", mode="before")
+    @field_validator(
+        "cors_origins", "default_project_aliases", "connector_host_denylist", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

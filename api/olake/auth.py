@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, bearer_or_cookie
 from api.olake.schemas import Envelope, LoginIn, LoginOut, SignupIn, UserOut
+from api.services.login_guard import guarded_login
 from api.tokens import issue_token, read_token
 from metadata import users
 from metadata.errors import Unauthorized
@@ -26,7 +27,11 @@ def signup(body: SignupIn, db: SessionDep, settings: SettingsDep) -> Envelope[Us
 def login(
     body: LoginIn, request: Request, response: Response, db: SessionDep, settings: SettingsDep
 ) -> Envelope[LoginOut]:
-    user = users.authenticate(db, username=body.username, password=body.password)
+    user = guarded_login(
+        request,
+        body.username,
+        lambda: users.authenticate(db, username=body.username, password=body.password),
+    )
     session = users.create_session(db, user=user, days=settings.session_days)
     token = issue_token(
         secret=request.app.state.secret_key,

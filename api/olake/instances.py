@@ -75,8 +75,14 @@ def make_router(model: type[Source] | type[Destination], plural: str) -> APIRout
         stored = service.stored_for_test(db, model, project.id, body.id, body.name, body.type)
         if stored is not None:
             config = service.fill_masked(stored, config, cipher)
+        settings = request.app.state.settings
         result = test_connection(
-            kind, body.type, body.version, config, request.app.state.settings.connector_timeout
+            kind,
+            body.type,
+            body.version,
+            config,
+            settings.connector_timeout,
+            settings.connector_host_denylist,
         )
         return Envelope(message="connection tested", data=TestOut(**result))
 

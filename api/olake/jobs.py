@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from api.deps import CipherDep, CurrentUser, EditableProjectDep, ProjectDep, SessionDep
+from api.deps import (
+    CipherDep,
+    CurrentUser,
+    EditableProjectDep,
+    ProjectDep,
+    SessionDep,
+    SettingsDep,
+)
 from api.olake.schemas import (
     ActivateIn,
     ActivateOut,
@@ -28,9 +35,16 @@ router = APIRouter(prefix=PREFIX, tags=["olake: jobs"])
 
 @router.post("/jobs", response_model=Envelope[JobOut])
 def create_job(
-    body: JobIn, project: EditableProjectDep, db: SessionDep, user: CurrentUser, cipher: CipherDep
+    body: JobIn,
+    project: EditableProjectDep,
+    db: SessionDep,
+    user: CurrentUser,
+    cipher: CipherDep,
+    settings: SettingsDep,
 ) -> Envelope[JobOut]:
-    job = service.create(db, body, project_id=project.id, cipher=cipher, username=user.username)
+    job = service.create(
+        db, body, project_id=project.id, cipher=cipher, username=user.username, settings=settings
+    )
     return Envelope(message="job created", data=JobOut(**service.to_public(job, None)))
 
 
@@ -78,24 +92,32 @@ def update_job(
     db: SessionDep,
     user: CurrentUser,
     cipher: CipherDep,
+    settings: SettingsDep,
 ) -> Envelope[JobOut]:
     job = job_records.read_job(db, project_id=project.id, id=id)
-    job = service.update(db, job, body, cipher=cipher, username=user.username)
+    job = service.update(db, job, body, cipher=cipher, username=user.username, settings=settings)
     run = job_records.latest_runs(db, [job.id]).get(job.id)
     return Envelope(message="job updated", data=JobOut(**service.to_public(job, run)))
 
 
 @router.delete("/jobs/{id}", response_model=Envelope[NameOut])
-def delete_job(id: int, project: EditableProjectDep, db: SessionDep) -> Envelope[NameOut]:
+def delete_job(
+    id: int, project: EditableProjectDep, db: SessionDep, settings: SettingsDep
+) -> Envelope[NameOut]:
     job = job_records.read_job(db, project_id=project.id, id=id)
-    job_records.soft_delete_job(db, job)
+    service.delete(db, job, settings=settings)
     return Envelope(message="job deleted", data=NameOut(name=job.name))
 
 
 @router.post("/jobs/{id}/activate", response_model=Envelope[ActivateOut])
 def activate_job(
-    id: int, body: ActivateIn, project: EditableProjectDep, db: SessionDep, user: CurrentUser
+    id: int,
+    body: ActivateIn,
+    project: EditableProjectDep,
+    db: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
 ) -> Envelope[ActivateOut]:
     job = job_records.read_job(db, project_id=project.id, id=id)
-    job_records.update_job(db, job, username=user.username, activate=body.activate)
+    service.set_active(db, job, body.activate, settings=settings, username=user.username)
     return Envelope(message="job updated", data=ActivateOut(activate=job.activate))

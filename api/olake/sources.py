@@ -28,8 +28,11 @@ def _discover(
     if body.job_id is not None:
         job = job_records.read_job(db, project_id=project_id, id=body.job_id)
         previous = job.steps[0].streams_config if job.steps else None
-    timeout = max(60.0, request.app.state.settings.connector_timeout)
-    catalog = discover_streams(body.type, body.version, config, previous, timeout)
+    settings = request.app.state.settings
+    timeout = max(60.0, settings.connector_timeout)
+    catalog = discover_streams(
+        body.type, body.version, config, previous, timeout, settings.connector_host_denylist
+    )
     return Envelope(message="streams discovered", data=StreamsOut(streams_config=catalog))
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from api.deps import SessionDep, SettingsDep
 from api.orc.schemas import Credentials, Registered, Token
+from api.services.login_guard import guarded_login
 from api.tokens import issue_token
 from metadata import users
 from metadata.projects import add_member, ensure_project
@@ -23,7 +24,11 @@ def register(body: Credentials, db: SessionDep, settings: SettingsDep) -> Regist
 
 @router.post("/login", response_model=Token)
 def login(body: Credentials, request: Request, db: SessionDep, settings: SettingsDep) -> Token:
-    user = users.authenticate(db, username=body.username, password=body.password)
+    user = guarded_login(
+        request,
+        body.username,
+        lambda: users.authenticate(db, username=body.username, password=body.password),
+    )
     session = users.create_session(db, user=user, days=settings.session_days)
     token = issue_token(
         secret=request.app.state.secret_key,

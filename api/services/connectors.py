@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from connectors import logging as masking
 from connectors import registry, runner, spec
 from connectors.errors import ConnectorError, UnknownConnectorError
+from metadata.egress import check_hosts
 from metadata.errors import Invalid
 from metadata.secrets import secret_values
 
@@ -43,10 +45,16 @@ def secret_paths(kind: str, type: str, version: str | None) -> list[str]:
 
 
 def test_connection(
-    kind: str, type: str, version: str | None, config: dict[str, Any], timeout: float
+    kind: str,
+    type: str,
+    version: str | None,
+    config: dict[str, Any],
+    timeout: float,
+    denylist: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Run the connector's check; the log lines it wrote come back with secrets masked."""
     version = resolve_version(kind, type, version)
+    check_hosts(config, denylist)
     for value in secret_values(config, secret_paths(kind, type, version)):
         masking.register_secret(value)
     captured: list[dict[str, str]] = []
@@ -89,8 +97,10 @@ def discover_streams(
     config: dict[str, Any],
     previous: dict[str, Any] | None,
     timeout: float,
+    denylist: Sequence[str] = (),
 ) -> dict[str, Any]:
     version = resolve_version("source", type, version)
+    check_hosts(config, denylist)
     for value in secret_values(config, secret_paths("source", type, version)):
         masking.register_secret(value)
     try:

@@ -9,12 +9,14 @@ from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session as DBSession
 
 from api.services import instances as instance_service
+from deployments import jobs as orchestration
 from deployments.schedules import FrequencyError, to_cron
 from metadata import instances
 from metadata import jobs as job_records
 from metadata.errors import Conflict, Invalid
 from metadata.jobs import StepSpec
 from metadata.models import Destination, Job, JobRun, Source
+from metadata.settings import Settings
 
 
 def validate_frequency(frequency: str | None) -> str | None:
@@ -70,14 +72,23 @@ def resolve_instance(
     return row
 
 
-def create(db: DBSession, body: Any, *, project_id: str, cipher: Fernet, username: str) -> Job:
+def create(
+    db: DBSession,
+    body: Any,
+    *,
+    project_id: str,
+    cipher: Fernet,
+    username: str,
+    settings: Settings | None = None,
+) -> Job:
+    """The job and, when orchestration is on, its deployment (a Prefect outage is a 503)."""
     validate_frequency(body.frequency)
     if not job_records.is_name_free(db, project_id=project_id, name=body.name):
         raise Conflict(f"a job named '{body.name}' already exists in this project")
     common: dict[str, Any] = {"project_id": project_id, "cipher": cipher, "username": username}
     source = resolve_instance(db, Source, body.source, **common)
     destination = resolve_instance(db, Destination, body.destination, **common)
-    return job_records.create_job(
+    job = job_records.create_job(
         db,
         project_id=project_id,
         name=body.name,
@@ -86,10 +97,54 @@ def create(db: DBSession, body: Any, *, project_id: str, cipher: Fernet, usernam
         activate=body.activate,
         username=username,
     )
+    if settings is not None and orchestration.enabled(settings):
+        db.refresh(job)  # load the steps' source and destination for the deployment's tags
+        orchestration.upsert(job, settings)
+        db.flush()
+    return job
 
 
-def update(db: DBSession, job: Job, body: Any, *, cipher: Fernet, username: str) -> Job:
+def sync_deployment(db: DBSession, job: Job, settings: Settings, *, was_active: bool) -> None:
+    """Bring the deployment in line with the job; pause or resume when activation changed."""
+    if not orchestration.enabled(settings):
+        return
+    for step in job.steps:
+        db.expire(step, ["source", "destination"])  # ids may have changed in this request
+    orchestration.upsert(job, settings)
+    if job.activate != was_active:
+        orchestration.set_active(job, settings, job.activate)
+    db.flush()
+
+
+def set_active(db: DBSession, job: Job, active: bool, *, settings: Settings, username: str) -> Job:
+    was_active = job.activate
+    job_records.update_job(db, job, username=username, activate=active)
+    if orchestration.enabled(settings):
+        if job.activate != was_active or not job.deployment_id:
+            orchestration.upsert(job, settings)  # also re-creates a deployment Prefect lost
+        orchestration.set_active(job, settings, active)
+        db.flush()
+    return job
+
+
+def delete(db: DBSession, job: Job, *, settings: Settings) -> Job:
+    """Soft delete; its active run is cancelled and its deployment removed (runs stay)."""
+    if orchestration.enabled(settings):
+        orchestration.remove(job)
+    return job_records.soft_delete_job(db, job)
+
+
+def update(
+    db: DBSession,
+    job: Job,
+    body: Any,
+    *,
+    cipher: Fernet,
+    username: str,
+    settings: Settings | None = None,
+) -> Job:
     validate_frequency(body.frequency)
+    was_active = job.activate
     step = job.steps[0]
     common: dict[str, Any] = {"project_id": job.project_id, "cipher": cipher, "username": username}
     first_step = None
@@ -106,7 +161,7 @@ def update(db: DBSession, job: Job, body: Any, *, cipher: Fernet, username: str)
         )
         assert source is not None and destination is not None
         first_step = StepSpec(source.id, destination.id, body.streams_config)
-    return job_records.update_job(
+    job = job_records.update_job(
         db,
         job,
         username=username,
@@ -115,6 +170,9 @@ def update(db: DBSession, job: Job, body: Any, *, cipher: Fernet, username: str)
         activate=body.activate,
         first_step=first_step,
     )
+    if settings is not None:
+        sync_deployment(db, job, settings, was_active=was_active)
+    return job
 
 
 def _connector_out(row: Source | Destination | None) -> dict[str, Any]:
