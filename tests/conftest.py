@@ -72,6 +72,9 @@ def _truncate(app: FastAPI) -> None:
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
     _truncate(app)
+    app.state.rate_limit.reset()
+    app.state.login_guard.by_user.reset()
+    app.state.login_guard.by_ip.reset()
     with TestClient(app) as client:
         yield client
 

@@ -1,4 +1,4 @@
-"""Every project-scoped route: strangers get 403/404 and no data; read-only members change nothing."""
+"""Every project route: strangers get 403/404 and no data; read-only members change nothing."""
 
 from __future__ import annotations
 
