@@ -6,6 +6,7 @@ server, with job deployments in a work pool that no worker polls: fuzzed jobs ne
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 
 from api.app import create_app
 from api.errors import dialect_of
+from deployments.pools import ensure_work_pool
 from metadata.db import migrate
 from metadata.settings import Settings
 from tests.stack import Stack
@@ -42,6 +44,7 @@ def fuzz_schema(prefect_stack: Stack, tmp_path_factory: pytest.TempPathFactory) 
     )
     migrate(config.sqlalchemy_url)
     with temporary_settings(updates={PREFECT_API_URL: prefect_stack.prefect_api_url}):
+        asyncio.run(ensure_work_pool(config.work_pool))
         app = create_app(config)
         with TestClient(app) as client:
             client.post("/signup", json={"username": "fuzzer", "password": "fuzz-pass"})
