@@ -1,0 +1,1 @@
+"""Reproducible benchmarks and their data generators (never part of the test suite)."""

@@ -1,0 +1,267 @@
+"""Load on the embedded default (issue 6): 50 clients for 60 s on list and read endpoints.
+
+Usage: .venv/bin/python bench/load.py [--clients 50] [--seconds 60] [--jobs 1000] [--syncs 4]
+
+Starts `prefect-olake up` in a temporary data dir, puts `--jobs` jobs in the store (four of them
+through the API, with deployments; the rest straight into the metadata store, since a thousand
+deployments are not what this measures), starts `--syncs` syncs of a 1,000,000-row Postgres
+table and keeps them running, then lets `--clients` concurrent clients, each its own user,
+call the list and read endpoints as fast as they are answered. Reports throughput, errors and
+p50/p95/p99 latency per endpoint into bench/results/load.json and `## Load (issue 6)` of
+docs/benchmarks.md. The per-client rate limit is raised for the run: it is what is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.stack import ROOT, start_stack, stop_stack, write_section  # noqa: E402
+
+BASE = "/api/v1/project/123"
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+TARGETS = {"errors": 0, "jobs_p95_ms": 150.0, "throughput": 300.0}
+
+
+def seed_table(rows: int) -> None:
+    engine = create_engine(PG, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("CREATE SCHEMA IF NOT EXISTS load_bench"))
+        count = conn.execute(
+            text("SELECT count(*) FROM information_schema.tables WHERE table_schema='load_bench'")
+        ).scalar()
+        if (
+            count == 0
+            or conn.execute(text("SELECT count(*) FROM load_bench.events")).scalar() != rows
+        ):
+            conn.execute(text("DROP TABLE IF EXISTS load_bench.events"))
+            conn.execute(
+                text(
+                    "CREATE TABLE load_bench.events AS SELECT g AS id, g % 97 AS kind, "
+                    "md5(g::text) AS note, now() - g * interval '1 second' AS at "
+                    f"FROM generate_series(1, {rows}) g"
+                )
+            )
+            conn.execute(text("ALTER TABLE load_bench.events ADD PRIMARY KEY (id)"))
+    engine.dispose()
+
+
+def seed_jobs(api: str, data_dir: Path, jobs: int, syncs: int) -> tuple[list[int], list[int]]:
+    """Four real jobs through the API; the rest straight into the metadata store."""
+    from metadata.db import make_engine, make_session_factory, session_scope
+    from metadata.jobs import StepSpec, create_job
+    from metadata.settings import Settings
+
+    client = httpx.Client(base_url=api, timeout=60)
+    client.post("/signup", json={"username": "owner", "password": "owner-pass-1"})
+    client.post("/login", json={"username": "owner", "password": "owner-pass-1"})
+    source = {
+        "name": "events-db",
+        "type": "postgres",
+        "config": {
+            "host": "127.0.0.1",
+            "port": 5432,
+            "database": "test",
+            "username": "postgres",
+            "password": "load-bench",
+            "schemas": ["load_bench"],
+            "max_threads": 1,
+        },
+    }
+    real = []
+    for i in range(syncs):
+        body = {
+            "name": f"sync-{i}",
+            "source": source if i == 0 else {"name": "events-db"},
+            "destination": {
+                "name": f"lake-{i}",
+                "type": "parquet",
+                "config": {"local_path": str(data_dir / f"lake-{i}")},
+            },
+            "frequency": "0 3 * * *",
+        }
+        response = client.post(f"{BASE}/jobs", json=body)
+        response.raise_for_status()
+        real.append(response.json()["data"]["id"])
+    jobs_data = client.get(f"{BASE}/jobs").json()["data"]
+    source_id = jobs_data[0]["source"]["id"]
+    destination_ids = [job["destination"]["id"] for job in jobs_data]
+    settings = Settings(data_dir=data_dir)
+    engine = make_engine(settings.sqlalchemy_url)
+    stored = []
+    with session_scope(make_session_factory(engine)) as db:
+        for i in range(jobs - syncs):
+            job = create_job(
+                db,
+                project_id="olake",
+                name=f"stored-{i:04d}",
+                steps=[StepSpec(source_id, destination_ids[i % len(destination_ids)], None)],
+                frequency="0 4 * * *",
+                activate=False,
+                username="owner",
+            )
+            stored.append(job.id)
+    engine.dispose()
+    return real, real + stored
+
+
+async def keep_syncing(api: str, job_ids: list[int], stop: asyncio.Event) -> int:
+    """Start every job's sync and start it again whenever it finishes; runs started."""
+    started = 0
+    async with httpx.AsyncClient(base_url=api, timeout=60) as client:
+        await client.post("/login", json={"username": "owner", "password": "owner-pass-1"})
+        while not stop.is_set():
+            for job_id in job_ids:
+                tasks = (await client.get(f"{BASE}/jobs/{job_id}/tasks")).json()["data"]
+                idle = not tasks or tasks[0]["status"] not in ("Running", "Pending", "Scheduled")
+                if idle and (await client.post(f"{BASE}/jobs/{job_id}/sync")).status_code == 200:
+                    started += 1
+            await asyncio.sleep(1)
+    return started
+
+
+async def client_loop(
+    api: str, index: int, job_ids: list[int], deadline: float, results: list[tuple[str, float, int]]
+) -> None:
+    name = f"load-{index}"
+    async with httpx.AsyncClient(base_url=api, timeout=30) as client:
+        await client.post("/signup", json={"username": name, "password": "load-pass-1"})
+        await client.post("/login", json={"username": name, "password": "load-pass-1"})
+        endpoints = [
+            ("GET jobs", f"{BASE}/jobs", 3),
+            ("GET job", None, 3),
+            ("GET sources", f"{BASE}/sources", 1),
+            ("GET destinations", f"{BASE}/destinations", 1),
+            ("GET auth/check", "/auth/check", 1),
+        ]
+        weighted = [e for e in endpoints for _ in range(e[2])]
+        rng = random.Random(index)
+        while time.monotonic() < deadline:
+            label, path, _ = rng.choice(weighted)
+            path = path or f"{BASE}/jobs/{rng.choice(job_ids)}"
+            started = time.perf_counter()
+            try:
+                status = (await client.get(path)).status_code
+            except httpx.HTTPError:
+                status = 0
+            results.append((label, time.perf_counter() - started, status))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+async def run_load(
+    api: str, clients: int, seconds: float, syncs: list[int], all_ids: list[int]
+) -> dict[str, Any]:
+    stop = asyncio.Event()
+    syncing = asyncio.create_task(keep_syncing(api, syncs, stop))
+    await asyncio.sleep(3)  # let the syncs start
+    results: list[tuple[str, float, int]] = []
+    started = time.monotonic()
+    deadline = started + seconds
+    await asyncio.gather(*(client_loop(api, i, all_ids, deadline, results) for i in range(clients)))
+    elapsed = time.monotonic() - started
+    stop.set()
+    runs = await syncing
+    by_label: dict[str, list[float]] = {}
+    for label, seconds_taken, _ in results:
+        by_label.setdefault(label, []).append(seconds_taken * 1000)
+    errors = sum(1 for _, _, status in results if status != 200)
+    return {
+        "requests": len(results),
+        "seconds": round(elapsed, 1),
+        "throughput": round(len(results) / elapsed, 1),
+        "errors": errors,
+        "statuses": sorted({status for _, _, status in results}),
+        "sync_runs_started": runs,
+        "endpoints": {
+            label: {
+                "count": len(values),
+                "p50_ms": round(statistics.median(values), 1),
+                "p95_ms": round(percentile(values, 0.95), 1),
+                "p99_ms": round(percentile(values, 0.99), 1),
+            }
+            for label, values in sorted(by_label.items())
+        },
+    }
+
+
+def report(result: dict[str, Any], args: argparse.Namespace) -> str:
+    rows = "\n".join(
+        f"| {label} | {v['count']} | {v['p50_ms']} | {v['p95_ms']} | {v['p99_ms']} |"
+        for label, v in result["endpoints"].items()
+    )
+    jobs_p95 = result["endpoints"].get("GET jobs", {}).get("p95_ms", float("inf"))
+    verdict = [
+        f"errors {result['errors']} (target 0): {'met' if result['errors'] == 0 else 'missed'}",
+        f"GET .../jobs p95 {jobs_p95} ms (target < 150): "
+        f"{'met' if jobs_p95 < TARGETS['jobs_p95_ms'] else 'missed'}",
+        f"throughput {result['throughput']} req/s (target >= 300): "
+        f"{'met' if result['throughput'] >= TARGETS['throughput'] else 'missed'}",
+    ]
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    command = (
+        f"`.venv/bin/python bench/load.py --clients {args.clients} --seconds {args.seconds} "
+        f"--jobs {args.jobs} --syncs {args.syncs}`"
+    )
+    machine = f"{platform.node()} ({platform.machine()}, Python {platform.python_version()})"
+    return f"""{command} on {machine}, {when}. Embedded default (SQLite metadata, Prefect on
+SQLite, one worker), {args.jobs} jobs in the store, {args.syncs} syncs of a
+{args.rows:,}-row Postgres table kept running ({result["sync_runs_started"]} runs started),
+{args.clients} clients each logged in as its own user.
+
+{result["requests"]} requests in {result["seconds"]} s: **{result["throughput"]} requests/s**,
+{result["errors"]} errors (statuses seen: {result["statuses"]}).
+
+| endpoint | requests | p50 ms | p95 ms | p99 ms |
+|---|---|---|---|---|
+{rows}
+
+Targets: {"; ".join(verdict)}.
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--jobs", type=int, default=1000)
+    parser.add_argument("--syncs", type=int, default=4)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    seed_table(args.rows)
+    with tempfile.TemporaryDirectory(prefix="olake-load-") as tmp:
+        data_dir = Path(tmp)
+        extra = {"OLAKE_RATE_LIMIT_PER_MINUTE": "1000000", "OLAKE_LOGIN_FAILURES_PER_IP": "100000"}
+        process, api, _ = start_stack(data_dir, extra)
+        try:
+            syncs, all_ids = seed_jobs(api, data_dir, args.jobs, args.syncs)
+            result = asyncio.run(run_load(api, args.clients, args.seconds, syncs, all_ids))
+        finally:
+            stop_stack(process)
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "load.json").write_text(json.dumps(result, indent=2))
+    text_ = report(result, args)
+    write_section(ROOT / "docs" / "benchmarks.md", "## Load (issue 6)", text_)
+    print(text_)
+
+
+if __name__ == "__main__":
+    main()

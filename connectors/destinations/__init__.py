@@ -1,0 +1,1 @@
+"""Native destinations: parquet files (OLake's writer layout) and DuckDB."""

@@ -1,0 +1,1 @@
+"""The duckdb destination: one table per stream in a DuckDB database file."""

@@ -1,0 +1,1 @@
+"""The parquet destination: OLake's local Parquet writer layout."""

@@ -1,0 +1,1 @@
+"""Native sources: one package per type, SQL sources sharing `_sql.py`."""

@@ -1,0 +1,1 @@
+"""The api source: JSON records over HTTP, paginated, as one stream."""

@@ -1,0 +1,1 @@
+"""The csv source: delimited text files as one stream."""

@@ -1,0 +1,1 @@
+"""MySQL/MariaDB source: PyMySQL streaming reads in parallel primary-key chunks."""

@@ -1,0 +1,1 @@
+"""The parquet source: Parquet files as one stream."""

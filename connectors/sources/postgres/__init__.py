@@ -1,0 +1,1 @@
+"""PostgreSQL source: ADBC (binary COPY) reads in parallel primary-key or ctid chunks."""
