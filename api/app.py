@@ -12,7 +12,16 @@ from api import health
 from api.errors import install_error_handlers
 from api.health import package_version
 from api.limits import BodySizeLimit, FixedWindow, RateLimit
-from api.olake import auth, destinations, job_streams, jobs, platform, runs, sources
+from api.olake import (
+    auth,
+    destinations,
+    job_logs,
+    job_streams,
+    jobs,
+    platform,
+    runs,
+    sources,
+)
 from api.orc import auth as orc_auth
 from api.orc import jobs as orc_jobs
 from api.orc import runs as orc_runs
@@ -68,6 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
         jobs.router,
         runs.router,
         job_streams.router,
+        job_logs.router,
         platform.router,
         orc_auth.router,
         orc_jobs.router,

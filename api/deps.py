@@ -40,7 +40,9 @@ def get_cipher(request: Request) -> Fernet:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[DBSession, Depends(get_db)]
+# scope="function": commit before the response is sent, so a client that reads right after
+# a write sees it, and a failed commit is an error response instead of a lost write.
+SessionDep = Annotated[DBSession, Depends(get_db, scope="function")]
 CipherDep = Annotated[Fernet, Depends(get_cipher)]
 
 

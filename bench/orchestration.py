@@ -156,8 +156,8 @@ def report(results: list[dict[str, float]], command: str, load: tuple[float, flo
             "default: SQLite metadata, embedded Prefect server (SQLite), one process worker "
             "polling every 1 s; a one-row CSV -> Parquet job, "
             f"{len(results)} runs one after another after a warm-up run. Load average (1 min) "
-            f"{load[0]:.1f} before, {load[1]:.1f} after: other work on the machine inflates "
-            "the process-start part.",
+            f"{load[0]:.1f} before, {load[1]:.1f} after (2 cores; other work on the machine "
+            "inflates every number).",
             "",
             "| seconds from the sync request | p50 | p90 | min | max |",
             "|---|---|---|---|---|",
@@ -165,10 +165,15 @@ def report(results: list[dict[str, float]], command: str, load: tuple[float, flo
             "",
             verdict,
             "",
-            "Where the time goes: the worker polls every 1 s (`PREFECT_WORKER_QUERY_SECONDS`), "
-            "then starts a new Python process per flow run (`python -m prefect.engine`), which "
-            "imports Prefect and the flow before it reports Running: that process start, not "
-            "the API or the server, is most of the latency.",
+            "How: the worker that `prefect-olake up` starts keeps a warm process that has "
+            "imported Prefect and the flows, and forks it for each run (deployments/warm.py, "
+            "handed the run by deployments/launch.py). What remains is the worker's poll "
+            "(`PREFECT_WORKER_QUERY_SECONDS`, 1 s) and the engine's own API calls. Earlier "
+            "measurements on this machine, under heavier load (load average about 3): "
+            "Prefect's default process worker (a workspace supervisor process, then an engine "
+            "process, each importing Prefect) gave Running p50 6.1 s and end to end 6.6 s; one "
+            "new `python -m prefect.engine` per run (`prefect-olake worker --cold`, or "
+            "`OLAKE_WARM_RUNS=0`) gave 4.1 s and 4.7 s.",
             "",
         ]
     )

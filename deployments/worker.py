@@ -1,17 +1,62 @@
-"""A Prefect process worker run from Python, because `prefect worker start` ignores SIGTERM."""
+"""A Prefect process worker run from Python, because `prefect worker start` ignores SIGTERM.
+
+Runs start by forking a warm process that has imported Prefect and the flows (see
+deployments/warm.py); `--cold` (or OLAKE_WARM_RUNS=0) starts a new interpreter per run instead.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
+import warnings
+from typing import Any
 
 
-async def run_worker(pool: str, name: str | None, limit: int | None) -> None:
+def direct_worker_class(launcher: list[str]) -> type:
+    """A process worker that starts each run with `launcher`: one process per run, not two.
+
+    Without a configured command, Prefect 3.8 starts a workspace supervisor process that
+    prepares the workspace and then starts the engine in a second process; each imports
+    Prefect (about a second apiece here). Deployments of jobs pull no code, and prefect.yaml's
+    pull step still runs in the engine, so the supervisor buys nothing but latency.
+    """
+    from prefect.utilities.processutils import command_to_string, get_sys_executable
     from prefect.workers.process import ProcessWorker
 
-    worker = ProcessWorker(work_pool_name=pool, name=name, limit=limit)
+    with warnings.catch_warnings():
+        # Prefect warns that our subclass takes over the "process" type: that is the point.
+        warnings.simplefilter("ignore", UserWarning)
+
+        class DirectProcessWorker(ProcessWorker):
+            async def run(self, flow_run: Any, configuration: Any, task_status: Any = None) -> Any:
+                if not configuration._command_configured:
+                    configuration.command = command_to_string([get_sys_executable(), *launcher])
+                    configuration._command_configured = True
+                return await super().run(flow_run, configuration, task_status)
+
+    return DirectProcessWorker
+
+
+def start_warm_process() -> tuple[subprocess.Popen[bytes], str]:
+    """The warm process runs are forked from (see deployments/warm.py), and its socket."""
+    from deployments.launch import SOCKET_ENV
+
+    path = os.path.join(tempfile.mkdtemp(prefix="olake-warm-"), "runs.sock")
+    process = subprocess.Popen([sys.executable, "-m", "deployments.warm", path])
+    os.environ[SOCKET_ENV] = path  # inherited by every run's launcher
+    return process, path
+
+
+async def run_worker(pool: str, name: str | None, limit: int | None, warm: bool) -> None:
+    warm_process = start_warm_process() if warm else None
+    launcher = ["-m", "deployments.launch"] if warm else ["-m", "prefect.engine"]
+    worker = direct_worker_class(launcher)(work_pool_name=pool, name=name, limit=limit)
     task = asyncio.ensure_future(worker.start(printer=lambda msg: print(msg, flush=True)))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -20,6 +65,12 @@ async def run_worker(pool: str, name: str | None, limit: int | None) -> None:
         await task
     except asyncio.CancelledError:
         print(f"worker for pool {pool!r} stopped", flush=True)
+    finally:
+        if warm_process is not None:
+            process, path = warm_process
+            process.terminate()
+            process.wait(10)
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,8 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pool", default="olake", help="work pool to poll")
     parser.add_argument("--name", default=None, help="worker name shown in the Prefect UI")
     parser.add_argument("--limit", type=int, default=None, help="max concurrent flow runs")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        default=os.environ.get("OLAKE_WARM_RUNS", "1") == "0",
+        help="start every run in a new interpreter instead of forking a warm one",
+    )
     args = parser.parse_args(argv)
-    asyncio.run(run_worker(args.pool, args.name, args.limit))
+    asyncio.run(run_worker(args.pool, args.name, args.limit, warm=not args.cold))
     return 0
 
 

@@ -68,7 +68,8 @@ def task_logs_page(
     return Envelope(data=service.page_logs(lines, cursor, limit, direction))
 
 
-@router.api_route("/jobs/{id}/cancel", methods=["GET", "POST"], response_model=Envelope[None])
+@router.get("/jobs/{id}/cancel", response_model=Envelope[None])  # the shipped UI's form
+@router.post("/jobs/{id}/cancel", response_model=Envelope[None])
 def cancel_job(
     id: int, project: EditableProjectDep, db: SessionDep, settings: SettingsDep
 ) -> Envelope[None]:

@@ -99,7 +99,8 @@ class TestSync:
 
     def test_paused_job_is_400(self, client: httpx.Client, tmp_path: Path) -> None:
         job = make_job(client, tmp_path)
-        client.post(f"{BASE}/jobs/{job['id']}/activate", json={"activate": False})
+        paused = client.post(f"{BASE}/jobs/{job['id']}/activate", json={"activate": False})
+        assert paused.status_code == 200, paused.text
         response = client.post(f"{BASE}/jobs/{job['id']}/sync")
         assert_error(response, 400, "job is paused, please unpause to run sync")
         assert tasks(client, job["id"]) == []
