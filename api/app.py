@@ -15,6 +15,7 @@ from api.limits import BodySizeLimit, FixedWindow, RateLimit
 from api.olake import (
     auth,
     destinations,
+    job_clear,
     job_logs,
     job_streams,
     jobs,
@@ -78,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
         runs.router,
         job_streams.router,
         job_logs.router,
+        job_clear.router,
         platform.router,
         orc_auth.router,
         orc_jobs.router,

@@ -25,9 +25,18 @@ ENTRYPOINT = "flows.sync:sync_job"  # a module of the installed package: no code
 PARAMETER_SCHEMA = {
     "type": "object",
     "title": "Parameters",
-    "properties": {"job_id": {"type": "integer", "title": "job_id", "position": 0}},
+    "properties": {
+        "job_id": {"type": "integer", "title": "job_id", "position": 0},
+        "clear_streams": {
+            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}],
+            "default": None,
+            "title": "clear_streams",
+            "position": 1,
+        },
+    },
     "required": ["job_id"],
 }
+CLEAR_TAG = "clear"
 PAUSED_MESSAGE = "job is paused, please unpause to run sync"
 _BANNED = "/%&><"  # characters Prefect refuses in a deployment name
 
@@ -170,17 +179,30 @@ def remove(job: Job) -> list[str]:
     return cancelled
 
 
-def trigger(job: Job, settings: Settings) -> FlowRun:
-    """A flow run of the job's deployment, due now; the worker picks it up."""
+def trigger(job: Job, settings: Settings, clear_streams: list[str] | None = None) -> FlowRun:
+    """A flow run of the job's deployment, due now; the worker picks it up.
+
+    With `clear_streams`, the run drops those streams' destination data and state instead.
+    """
+    parameters: dict[str, Any] = {"job_id": job.id}
+    if clear_streams is not None:
+        parameters["clear_streams"] = clear_streams
+    kind = "clear " if clear_streams is not None else ""
     with prefect_client() as client:
         deployment_id = UUID(_ensure(client, job, settings))
         now = datetime.now(UTC)
         return client.create_flow_run_from_deployment(
             deployment_id,
-            parameters={"job_id": job.id},
-            name=f"{job.name} {now:%Y-%m-%d %H:%M:%S}",
-            tags=["manual"],
+            parameters=parameters,
+            name=f"{job.name} {kind}{now:%Y-%m-%d %H:%M:%S}",
+            tags=["manual", CLEAR_TAG] if clear_streams is not None else ["manual"],
         )
+
+
+def active_clear(job: Job) -> bool:
+    """Whether a clear-destination run of the job is due or running."""
+    with prefect_client() as client:
+        return any(CLEAR_TAG in (run.tags or []) for run in _active(client, job))
 
 
 def runs(job: Job, limit: int = 50) -> list[FlowRun]:

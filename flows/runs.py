@@ -37,6 +37,7 @@ def record(
             flow_run_id=str(flow_run.id),
             job_id=int(flow_run.parameters["job_id"]),
             state=state,
+            run_type="clear" if flow_run.parameters.get("clear_streams") is not None else "sync",
             message=mask(message) if message else None,
             start_time=start_time,
             end_time=end_time,

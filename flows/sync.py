@@ -28,13 +28,21 @@ if TYPE_CHECKING:
     on_crashed=[on_end(runs.FAILED)],
     on_cancellation=[on_end(runs.CANCELED)],
 )
-def sync_job(job_id: int) -> dict[str, int]:
-    """Sync every step of a job in order; read the job and its secrets from the metadata store."""
+def sync_job(job_id: int, clear_streams: list[str] | None = None) -> dict[str, int]:
+    """Sync every step of a job in order; read the job and its secrets from the metadata store.
+
+    With `clear_streams` (stream keys, `namespace.name`), drop those streams' data from the
+    destination and forget their state instead: OLake's clear-destination, as a run of the job.
+    """
     context.forget(job_id)
     job = context.current(job_id)
     route_connector_logs(this_run.id)
     tag_run(job)
     record(this_run, runs.RUNNING, start_time=datetime.now(UTC))
+    if clear_streams is not None:
+        from flows.clear import clear_job_streams
+
+        return {"cleared": clear_job_streams(job, clear_streams)}
     results: list[StreamStats] = []
     try:
         for step in job.steps:

@@ -17,6 +17,8 @@ from connectors.errors import ConfigError, ConnectorError
 from connectors.logging import mask
 from flows import context
 from metadata import state as states
+from metadata.egress import check_hosts
+from metadata.errors import Invalid
 from metadata.models import JobStep
 from metadata.settings import get_settings
 
@@ -54,6 +56,10 @@ def check(job_id: int, step_id: int, kind: str, name: str) -> str:
     """Test the source or destination of a step; a failure ends the run with its message."""
     step = context.step(job_id, step_id)
     endpoint = step.source if kind == "source" else step.destination
+    try:
+        check_hosts(endpoint.config, get_settings().connector_host_denylist)
+    except Invalid as exc:
+        raise ConfigError(f"{kind} '{name}': {exc.message}") from None
     result = runner.check(
         kind,
         endpoint.type,

@@ -24,6 +24,7 @@ from api.olake.schemas import (
     UniqueOut,
 )
 from api.services import jobs as service
+from api.services import runs as run_service
 from metadata import instances
 from metadata import jobs as job_records
 from metadata.errors import Invalid
@@ -96,8 +97,13 @@ def update_job(
 ) -> Envelope[JobOut]:
     job = job_records.read_job(db, project_id=project.id, id=id)
     job = service.update(db, job, body, cipher=cipher, username=user.username, settings=settings)
+    message = "job updated"
+    if body.difference_streams and run_service.stream_keys(body.difference_streams):
+        # As OLake's server does: changed streams lose their old data before the next sync.
+        run_id, keys = run_service.clear(db, job, settings, body.difference_streams)
+        message = f"job updated; clearing {len(keys)} changed stream(s) (run {run_id})"
     run = job_records.latest_runs(db, [job.id]).get(job.id)
-    return Envelope(message="job updated", data=JobOut(**service.to_public(job, run)))
+    return Envelope(message=message, data=JobOut(**service.to_public(job, run)))
 
 
 @router.delete("/jobs/{id}", response_model=Envelope[NameOut])

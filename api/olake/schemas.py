@@ -212,6 +212,8 @@ class JobUpdateIn(Strict):
     frequency: Annotated[str, Field(max_length=128)] | None = None
     streams_config: JsonObject | None = None
     activate: bool | None = None
+    # Streams whose change needs a re-sync (from stream-difference): cleared after the update.
+    difference_streams: JsonObject | None = None
 
 
 class JobConnectorOut(BaseModel):

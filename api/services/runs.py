@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session as DBSession
 
 from deployments import jobs as orchestration
 from metadata import runs as run_index
-from metadata.errors import Invalid, NotFound, Unavailable
+from metadata.errors import Conflict, Invalid, NotFound, Unavailable
 from metadata.models import Job
 from metadata.settings import Settings
 
@@ -69,7 +69,7 @@ def task_of(run: FlowRun) -> dict[str, Any]:
         "runtime": runtime_seconds(run),
         "status": status_of(run),
         "file_path": str(run.id),  # the UI sends it back to ask for this run's logs
-        "job_type": "sync",
+        "job_type": "clear" if orchestration.CLEAR_TAG in (run.tags or []) else "sync",
     }
 
 
@@ -126,3 +126,43 @@ def page_logs(
 def cancel(db: DBSession, job: Job, settings: Settings) -> list[str]:
     _require(settings)
     return orchestration.cancel(job)
+
+
+def stream_keys(streams_config: dict[str, Any]) -> list[str]:
+    """`namespace.name` of every selected stream of a catalog (the form a UI sends)."""
+    keys = [
+        f"{namespace}.{selection.get('stream_name')}"
+        if namespace
+        else str(selection.get("stream_name"))
+        for namespace, selections in (streams_config.get("selected_streams") or {}).items()
+        for selection in selections or []
+        if selection.get("stream_name")
+    ]
+    return list(dict.fromkeys(keys))
+
+
+def clear(
+    db: DBSession, job: Job, settings: Settings, streams_config: dict[str, Any]
+) -> tuple[str, list[str]]:
+    """Start a clear-destination run for the catalog's selected streams; 409 while one runs."""
+    _require(settings)
+    keys = stream_keys(streams_config)
+    if not keys:
+        raise Invalid("streams_config selects no stream to clear")
+    if orchestration.active_clear(job):
+        raise Conflict("operation already in progress: a clear-destination run is active")
+    run = orchestration.trigger(job, settings, clear_streams=keys)
+    run_index.record_run(
+        db,
+        flow_run_id=str(run.id),
+        job_id=job.id,
+        state=run_index.PENDING,
+        run_type="clear",
+        created_at=run.created,
+    )
+    return str(run.id), keys
+
+
+def clear_running(job: Job, settings: Settings) -> bool:
+    _require(settings)
+    return orchestration.active_clear(job)
