@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session as DBSession
 
 from api.tokens import read_token
 from metadata import users
+from metadata.db import session_scope
 from metadata.errors import Unauthorized
 from metadata.models import Project, User
 from metadata.projects import resolve_project
@@ -23,15 +24,8 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_db(request: Request) -> Iterator[DBSession]:
-    db: DBSession = request.app.state.session_factory()
-    try:
+    with session_scope(request.app.state.session_factory) as db:
         yield db
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
-    finally:
-        db.close()
 
 
 def get_cipher(request: Request) -> Fernet:

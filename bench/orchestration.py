@@ -17,10 +17,7 @@ import argparse
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,43 +29,11 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+from bench.stack import start_stack, stop_stack, write_section  # noqa: E402
+
 SECTION = "## Orchestration (issue 4)"
 BASE = "/api/v1/project/123"
 TARGETS = {"running_p50": 2.0, "end_to_end_p50": 5.0}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_stack(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
-    port, prefect_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OLAKE_"))}
-    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    log = (data_dir / "up.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "deployments.cli", "up", "--port", str(port)]
-        + ["--prefect-port", str(prefect_port), "--data-dir", str(data_dir)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        cwd=ROOT,
-    )
-    api = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"prefect-olake up exited:\n{(data_dir / 'up.log').read_text()}")
-        try:
-            if httpx.get(f"{api}/health/detailed", timeout=5).status_code == 200:
-                return process, api, f"http://127.0.0.1:{prefect_port}/api"
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("the stack did not become healthy in 180 s")
 
 
 def make_job(client: httpx.Client, data_dir: Path) -> int:
@@ -149,8 +114,6 @@ def report(results: list[dict[str, float]], command: str, load: tuple[float, flo
     )
     return "\n".join(
         [
-            SECTION,
-            "",
             f"`{command}` on {platform.node()} ({os.cpu_count()} cores, Python "
             f"{platform.python_version()}), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Embedded "
             "default: SQLite metadata, embedded Prefect server (SQLite), one process worker "
@@ -177,19 +140,6 @@ def report(results: list[dict[str, float]], command: str, load: tuple[float, flo
             "",
         ]
     )
-
-
-def write_section(text: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION in current:
-        head, rest = current.split(SECTION, 1)
-        following = rest.find("\n## ")
-        tail = rest[following + 1 :] if following >= 0 else ""
-        current = head + text + ("\n" + tail if tail else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    path.write_text(current)
 
 
 def main() -> int:
@@ -219,15 +169,14 @@ def main() -> int:
                         + ", ".join(f"{k} {v:.2f}" for k, v in results[-1].items())
                     )
         finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(60)
+            stop_stack(process)
     command = f".venv/bin/python bench/orchestration.py --runs {args.runs}"
     text = report(results, command, (load_before, os.getloadavg()[0]))
-    print("\n" + text)
+    print(f"\n{SECTION}\n\n{text}")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "orchestration.json").write_text(json.dumps(results, indent=2))
-    write_section(text)
+    write_section(ROOT / "docs" / "benchmarks.md", SECTION, text)
     return 0
 
 

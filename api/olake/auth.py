@@ -6,20 +6,19 @@ from fastapi import APIRouter, Request, Response
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, bearer_or_cookie
 from api.olake.schemas import Envelope, LoginIn, LoginOut, SignupIn, UserOut
-from api.services.login_guard import guarded_login
-from api.tokens import issue_token, read_token
+from api.services import accounts
+from api.tokens import read_token
 from metadata import users
 from metadata.errors import Unauthorized
-from metadata.projects import add_member, ensure_project
 
 router = APIRouter(tags=["olake: auth"])
 
 
 @router.post("/signup", response_model=Envelope[UserOut])
 def signup(body: SignupIn, db: SessionDep, settings: SettingsDep) -> Envelope[UserOut]:
-    user = users.create_user(db, username=body.username, password=body.password, email=body.email)
-    project = ensure_project(db, project_id=settings.default_project_id)
-    add_member(db, project_id=project.id, user=user, role="admin")
+    user = accounts.sign_up(
+        db, settings, username=body.username, password=body.password, email=body.email
+    )
     return Envelope(message="user created", data=UserOut(username=user.username, email=user.email))
 
 
@@ -27,17 +26,8 @@ def signup(body: SignupIn, db: SessionDep, settings: SettingsDep) -> Envelope[Us
 def login(
     body: LoginIn, request: Request, response: Response, db: SessionDep, settings: SettingsDep
 ) -> Envelope[LoginOut]:
-    user = guarded_login(
-        request,
-        body.username,
-        lambda: users.authenticate(db, username=body.username, password=body.password),
-    )
-    session = users.create_session(db, user=user, days=settings.session_days)
-    token = issue_token(
-        secret=request.app.state.secret_key,
-        username=user.username,
-        session_id=session.id,
-        expires_at=session.expires_at,
+    user, token = accounts.log_in(
+        request, db, settings, username=body.username, password=body.password
     )
     response.set_cookie(
         settings.cookie_name,
