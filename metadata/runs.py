@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DBSession
 
 from metadata.models import JobRun
@@ -32,8 +33,17 @@ def record_run(
         run = JobRun(flow_run_id=flow_run_id, job_id=job_id, run_type=run_type, state=state)
         if created_at is not None:
             run.created_at = created_at
-        db.add(run)
-    elif run.state in FINAL and state not in FINAL:
+        try:
+            # The API (reading run history) and the run itself may insert the same run at
+            # once: the loser of that race updates the winner's row instead of failing.
+            with db.begin_nested():
+                db.add(run)
+        except IntegrityError:
+            found = db.get(JobRun, flow_run_id)
+            if found is None:
+                raise
+            run = found
+    if run.state in FINAL and state not in FINAL:
         return run  # a late "Running" from a slow writer must not resurrect a finished run
     run.state = state
     if start_time is not None:
