@@ -26,6 +26,7 @@ from api.olake import (
 from api.orc import auth as orc_auth
 from api.orc import jobs as orc_jobs
 from api.orc import runs as orc_runs
+from api.services.listings import ListCache
 from api.services.login_guard import LoginGuard
 from api.ui import SinglePageApp
 from metadata.db import make_engine, make_session_factory, session_scope
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.secret_key = settings.secret_key_value()
     app.state.cipher = cipher_for(app.state.secret_key)
     app.state.prefect_api_url = prefect_api_url()
+    app.state.list_cache = ListCache()
 
     install_error_handlers(app)
     routers = (

@@ -9,6 +9,7 @@ from cryptography.fernet import Fernet
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session as DBSession
 
+from api.services.listings import ListCache
 from api.tokens import read_token
 from metadata import users
 from metadata.db import session_scope
@@ -33,11 +34,17 @@ def get_cipher(request: Request) -> Fernet:
     return cipher
 
 
+def get_list_cache(request: Request) -> ListCache:
+    cache: ListCache = request.app.state.list_cache
+    return cache
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 # scope="function": commit before the response is sent, so a client that reads right after
 # a write sees it, and a failed commit is an error response instead of a lost write.
 SessionDep = Annotated[DBSession, Depends(get_db, scope="function")]
 CipherDep = Annotated[Fernet, Depends(get_cipher)]
+ListCacheDep = Annotated[ListCache, Depends(get_list_cache)]
 
 
 def bearer_or_cookie(request: Request, settings: Settings) -> str | None:

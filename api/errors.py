@@ -94,7 +94,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
     def on_database(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("metadata database unavailable: %s", type(exc).__name__)
+        # The driver's own words, for the operator; the client gets the short form.
+        detail = str(getattr(exc, "orig", exc)).splitlines()[0][:300]
+        log.warning("metadata database unavailable on %s: %s", request.url.path, detail)
         return error_response(request, 503, "The metadata database is unavailable; try again")
 
     def on_integrity(request: Request, exc: Exception) -> JSONResponse:

@@ -11,11 +11,11 @@ import threading
 import time
 from collections.abc import Callable
 
-from jose import JWTError, jwt
+from jose import JWTError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body
-from api.tokens import ALGORITHM
+from api.tokens import decode
 
 
 class FixedWindow:
@@ -70,7 +70,7 @@ def client_key(scope: Scope, secret: str, cookie_name: str) -> str:
                 token = value
     if token:
         try:
-            return "sid:" + str(jwt.decode(token, secret, algorithms=[ALGORITHM])["sid"])
+            return "sid:" + str(decode(token, secret)["sid"])
         except (JWTError, KeyError):
             pass
     client = scope.get("client")

@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -134,31 +136,68 @@ async def keep_syncing(api: str, job_ids: list[int], stop: asyncio.Event) -> int
     return started
 
 
-async def client_loop(
-    api: str, index: int, job_ids: list[int], deadline: float, results: list[tuple[str, float, int]]
-) -> None:
+async def logged_in_client(api: str, index: int) -> httpx.AsyncClient:
+    """A keep-alive client with its own user and session (argon2 logins are not measured)."""
     name = f"load-{index}"
-    async with httpx.AsyncClient(base_url=api, timeout=30) as client:
-        await client.post("/signup", json={"username": name, "password": "load-pass-1"})
-        await client.post("/login", json={"username": name, "password": "load-pass-1"})
-        endpoints = [
-            ("GET jobs", f"{BASE}/jobs", 3),
-            ("GET job", None, 3),
-            ("GET sources", f"{BASE}/sources", 1),
-            ("GET destinations", f"{BASE}/destinations", 1),
-            ("GET auth/check", "/auth/check", 1),
-        ]
-        weighted = [e for e in endpoints for _ in range(e[2])]
-        rng = random.Random(index)
-        while time.monotonic() < deadline:
-            label, path, _ = rng.choice(weighted)
-            path = path or f"{BASE}/jobs/{rng.choice(job_ids)}"
-            started = time.perf_counter()
-            try:
-                status = (await client.get(path)).status_code
-            except httpx.HTTPError:
-                status = 0
-            results.append((label, time.perf_counter() - started, status))
+    client = httpx.AsyncClient(base_url=api, timeout=30)
+    await client.post("/signup", json={"username": name, "password": "load-pass-1"})
+    response = await client.post("/login", json={"username": name, "password": "load-pass-1"})
+    response.raise_for_status()
+    return client
+
+
+async def client_loop(
+    client: httpx.AsyncClient,
+    index: int,
+    job_ids: list[int],
+    deadline: float,
+    results: list[tuple[str, float, int]],
+) -> None:
+    endpoints = [
+        ("GET jobs", f"{BASE}/jobs", 3),
+        ("GET job", None, 3),
+        ("GET sources", f"{BASE}/sources", 1),
+        ("GET destinations", f"{BASE}/destinations", 1),
+        ("GET auth/check", "/auth/check", 1),
+    ]
+    weighted = [e for e in endpoints for _ in range(e[2])]
+    rng = random.Random(index)
+    while time.monotonic() < deadline:
+        label, path, _ = rng.choice(weighted)
+        path = path or f"{BASE}/jobs/{rng.choice(job_ids)}"
+        started = time.perf_counter()
+        try:
+            status = (await client.get(path)).status_code
+        except httpx.HTTPError:
+            status = 0
+        results.append((label, time.perf_counter() - started, status))
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = ticks[3] + ticks[4]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / hz, sum(ticks) / hz
+
+
+def api_pid(api: str) -> int | None:
+    """The uvicorn process serving `api` (a grandchild of `prefect-olake up`)."""
+    port = api.rsplit(":", 1)[1]
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"api.main:make_app" in argv and port.encode() in argv:
+            return int(proc.name)
+    return None
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -171,14 +210,30 @@ async def run_load(
 ) -> dict[str, Any]:
     stop = asyncio.Event()
     syncing = asyncio.create_task(keep_syncing(api, syncs, stop))
+    http = [await logged_in_client(api, i) for i in range(clients)]
     await asyncio.sleep(3)  # let the syncs start
     results: list[tuple[str, float, int]] = []
+    pid = api_pid(api)
+    cpu_before = (resource.getrusage(resource.RUSAGE_SELF), process_cpu(pid) if pid else 0.0)
+    busy_before = machine_busy()
     started = time.monotonic()
     deadline = started + seconds
-    await asyncio.gather(*(client_loop(api, i, all_ids, deadline, results) for i in range(clients)))
+    await asyncio.gather(
+        *(client_loop(c, i, all_ids, deadline, results) for i, c in enumerate(http))
+    )
     elapsed = time.monotonic() - started
+    usage, api_cpu = resource.getrusage(resource.RUSAGE_SELF), process_cpu(pid) if pid else 0.0
+    busy_after = machine_busy()
     stop.set()
     runs = await syncing
+    for client in http:
+        await client.aclose()
+    load_cpu = (usage.ru_utime + usage.ru_stime) - (cpu_before[0].ru_utime + cpu_before[0].ru_stime)
+    cpu = {
+        "load_generator_cores": round(load_cpu / elapsed, 2),
+        "api_cores": round((api_cpu - cpu_before[1]) / elapsed, 2) if pid else None,
+        "machine_busy_cores": round((busy_after[0] - busy_before[0]) / elapsed, 2),
+    }
     by_label: dict[str, list[float]] = {}
     for label, seconds_taken, _ in results:
         by_label.setdefault(label, []).append(seconds_taken * 1000)
@@ -190,6 +245,7 @@ async def run_load(
         "errors": errors,
         "statuses": sorted({status for _, _, status in results}),
         "sync_runs_started": runs,
+        "cpu": cpu,
         "endpoints": {
             label: {
                 "count": len(values),
@@ -220,6 +276,7 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
         f"`.venv/bin/python bench/load.py --clients {args.clients} --seconds {args.seconds} "
         f"--jobs {args.jobs} --syncs {args.syncs}`"
     )
+    cpu = result["cpu"]
     machine = f"{platform.node()} ({platform.machine()}, Python {platform.python_version()})"
     return f"""{command} on {machine}, {when}. Embedded default (SQLite metadata, Prefect on
 SQLite, one worker), {args.jobs} jobs in the store, {args.syncs} syncs of a
@@ -227,7 +284,9 @@ SQLite, one worker), {args.jobs} jobs in the store, {args.syncs} syncs of a
 {args.clients} clients each logged in as its own user.
 
 {result["requests"]} requests in {result["seconds"]} s: **{result["throughput"]} requests/s**,
-{result["errors"]} errors (statuses seen: {result["statuses"]}).
+{result["errors"]} errors (statuses seen: {result["statuses"]}). CPU over the run, in cores
+busy (of 2): load generator {cpu["load_generator_cores"]}, API process {cpu["api_cores"]},
+whole machine {cpu["machine_busy_cores"]} (the rest: Prefect server, worker, syncs, Postgres).
 
 | endpoint | requests | p50 ms | p95 ms | p99 ms |
 |---|---|---|---|---|

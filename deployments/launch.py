@@ -4,6 +4,8 @@ Imports only the standard library, so it starts in milliseconds. It passes its e
 working directory and stdio to `deployments.warm`, which forks a process that already imported
 Prefect and the flows; signals it receives (the worker's SIGTERM) go to that process, and its
 exit code is ours. Without a warm process it becomes `python -m prefect.engine` itself.
+If the worker dies (SIGKILL, OOM) we exit too, and the keeper then kills the run: a run
+nobody supervises could not be cancelled, and the next worker marks it Crashed instead.
 """
 
 from __future__ import annotations
@@ -22,10 +24,20 @@ def cold() -> None:
     os.execv(sys.executable, [sys.executable, "-m", "prefect.engine", *sys.argv[1:]])
 
 
-def read_line(sock: socket.socket) -> str | None:
+_PARENT_POLL = 0.5  # seconds between checks that the worker is still our parent
+
+
+def read_line(sock: socket.socket, parent: int | None = None) -> str | None:
+    """A line from the warm process; None if it hung up or `parent` (the worker) died."""
     data = b""
+    sock.settimeout(_PARENT_POLL if parent is not None else None)
     while not data.endswith(b"\n"):
-        chunk = sock.recv(64)
+        try:
+            chunk = sock.recv(64)
+        except TimeoutError:
+            if os.getppid() != parent:  # re-parented: the worker that started us is gone
+                return None
+            continue
         if not chunk:
             return None
         data += chunk
@@ -33,6 +45,7 @@ def read_line(sock: socket.socket) -> str | None:
 
 
 def main() -> int:
+    parent = os.getppid()
     path = os.environ.get(SOCKET_ENV)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -57,7 +70,7 @@ def main() -> int:
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, forward)
-    code = read_line(sock)
+    code = read_line(sock, parent)
     return int(code) if code is not None else 1
 
 

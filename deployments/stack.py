@@ -18,6 +18,12 @@ from deployments.pools import ensure_work_pool
 from metadata.db import migrate
 from metadata.settings import Settings
 
+# A restarted child that dies again within HEALTHY_SECONDS waits twice as long (1 s, 2 s, ...
+# up to BACKOFF_CAP) before the next start; after MAX_QUICK_RESTARTS such deaths the stack stops.
+HEALTHY_SECONDS = 60.0
+BACKOFF_CAP = 30
+MAX_QUICK_RESTARTS = 5
+
 
 class StackError(RuntimeError):
     """A part could not start; the message says which and why."""
@@ -29,10 +35,14 @@ class Child:
     argv: list[str]
     log: Path
     env: dict[str, str]
+    restart: bool = False  # restarted when it dies, instead of stopping the stack
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    started_at: float = field(default=0.0, repr=False)
+    failures: int = field(default=0, repr=False)  # quick deaths in a row, for the backoff
 
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.started_at = time.monotonic()
         with self.log.open("ab") as out:
             # A session of its own: Ctrl-C reaches only us, and we stop the whole group.
             self.process = subprocess.Popen(
@@ -170,6 +180,9 @@ class Stack:
             ],
             logs / "worker.log",
             env,
+            # Runs die with their worker and the next worker marks them Crashed (see
+            # deployments/orphans.py), so a new worker is all a worker's death calls for.
+            restart=True,
         )
         self._launch(worker)
         print(f"worker     polling pool {self.settings.work_pool} (log {worker.log})", flush=True)
@@ -207,20 +220,43 @@ class Stack:
         return url.split("@")[-1] if "@" in url else url
 
     def supervise(self) -> int:
-        """Wait until a signal or a child's death; then stop everything."""
+        """Wait until a signal or a child's death; restart a restartable child, else stop all."""
         while not self.stopping:
             for child in self.children:
                 code = child.exited()
-                if code is not None:
-                    print(
-                        f"{child.name} exited with code {code}; stopping:\n{child.tail()}",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    self.stop()
-                    return 1
+                if code is None:
+                    continue
+                if child.restart and self._restart(child, code):
+                    continue
+                print(
+                    f"{child.name} exited with code {code}; stopping:\n{child.tail()}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                self.stop()
+                return 1
             time.sleep(0.5)
         return 0
+
+    def _restart(self, child: Child, code: int) -> bool:
+        """Start `child` again after a backoff; False once it keeps dying at once."""
+        if time.monotonic() - child.started_at >= HEALTHY_SECONDS:
+            child.failures = 0
+        child.failures += 1
+        if child.failures > MAX_QUICK_RESTARTS:
+            return False
+        delay = min(BACKOFF_CAP, 2 ** (child.failures - 1))
+        print(
+            f"{child.name} exited with code {code}; restarting in {delay} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline and not self.stopping:
+            time.sleep(0.1)
+        if not self.stopping:
+            child.start()
+        return True
 
     def stop(self) -> None:
         self.stopping = True

@@ -4,11 +4,14 @@ A new interpreter per run spends one to two seconds importing Prefect before the
 Running; forking this process skips that. `deployments.launch` connects to the socket and
 sends its environment and stdio; per run we fork a keeper that forks the run's process,
 tells the launcher its pid, waits for it and reports its exit code. A keeper whose launcher
-vanished (the worker killed it) kills the run. Code changes need a worker restart.
+vanished (the worker killed it, or the worker died and took it along) kills the run. We
+exit when the worker that started us dies, so a restarted worker leaves no stray warm process.
+Code changes need a worker restart.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -97,14 +100,20 @@ def serve(path: str) -> None:
     import flows.sync  # noqa: F401
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped by the kernel
+    parent = os.getppid()
     if os.path.exists(path):
         os.unlink(path)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path + ".tmp")
     os.replace(path + ".tmp", path)  # launchers see the socket only once it accepts
     server.listen(64)
-    while True:
-        conn, _ = server.accept()
+    server.settimeout(1.0)
+    while os.getppid() == parent:  # re-parented: our worker died, a new one starts its own
+        try:
+            conn, _ = server.accept()
+        except TimeoutError:
+            continue
+        conn.settimeout(None)
         try:
             request, fds = _read_request(conn)
         except (OSError, ValueError):
@@ -120,6 +129,9 @@ def serve(path: str) -> None:
         conn.close()
         for fd in fds:
             os.close(fd)
+    server.close()
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 if __name__ == "__main__":

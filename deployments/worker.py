@@ -2,6 +2,8 @@
 
 Runs start by forking a warm process that has imported Prefect and the flows (see
 deployments/warm.py); `--cold` (or OLAKE_WARM_RUNS=0) starts a new interpreter per run instead.
+Each run it starts is written down, so that the next worker of its name can mark Crashed the
+runs this one left when it died (deployments/orphans.py).
 """
 
 from __future__ import annotations
@@ -11,14 +13,29 @@ import asyncio
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import warnings
+from pathlib import Path
 from typing import Any
 
+from deployments.orphans import crash_orphans, ledger_dir, record_end, record_start
 
-def direct_worker_class(launcher: list[str]) -> type:
+
+class _Recorded:
+    """The task status a run reports its pid to, writing the run into the ledger on the way."""
+
+    def __init__(self, inner: Any, ledger: Path, flow_run_id: object) -> None:
+        self.inner, self.ledger, self.flow_run_id = inner, ledger, flow_run_id
+
+    def started(self, value: Any = None) -> None:
+        record_start(self.ledger, self.flow_run_id, value)
+        self.inner.started(value)
+
+
+def direct_worker_class(launcher: list[str], ledger: Path | None = None) -> type:
     """A process worker that starts each run with `launcher`: one process per run, not two.
 
     Without a configured command, Prefect 3.8 starts a workspace supervisor process that
@@ -38,7 +55,15 @@ def direct_worker_class(launcher: list[str]) -> type:
                 if not configuration._command_configured:
                     configuration.command = command_to_string([get_sys_executable(), *launcher])
                     configuration._command_configured = True
-                return await super().run(flow_run, configuration, task_status)
+                if ledger is None or task_status is None:
+                    return await super().run(flow_run, configuration, task_status)
+                try:
+                    status = _Recorded(task_status, ledger, flow_run.id)
+                    return await super().run(flow_run, configuration, status)
+                finally:
+                    # The run's process ended and Prefect knows its state (or we are being
+                    # cancelled, which stops the run too): nothing is left to the next worker.
+                    record_end(ledger, flow_run.id)
 
     return DirectProcessWorker
 
@@ -53,10 +78,29 @@ def start_warm_process() -> tuple[subprocess.Popen[bytes], str]:
     return process, path
 
 
+async def crash_left_runs(ledger: Path) -> None:
+    """Mark Crashed the runs a dead predecessor of this worker left unfinished."""
+    from prefect import get_client
+
+    try:
+        async with get_client() as client:
+            crashed = await crash_orphans(ledger, client)
+    except Exception as exc:  # the worker must start anyway; the files stay for the next one
+        print(f"could not check runs left by a previous worker: {exc!r}", flush=True)
+        return
+    for flow_run_id in crashed:
+        print(f"flow run {flow_run_id} lost its worker: marked Crashed", flush=True)
+
+
 async def run_worker(pool: str, name: str | None, limit: int | None, warm: bool) -> None:
+    from metadata.settings import get_settings
+
+    ledger = ledger_dir(get_settings().data_dir.resolve(), name or f"{pool}-{socket.gethostname()}")
+    await crash_left_runs(ledger)
     warm_process = start_warm_process() if warm else None
     launcher = ["-m", "deployments.launch"] if warm else ["-m", "prefect.engine"]
-    worker = direct_worker_class(launcher)(work_pool_name=pool, name=name, limit=limit)
+    worker_class = direct_worker_class(launcher, ledger)
+    worker = worker_class(work_pool_name=pool, name=name, limit=limit)
     task = asyncio.ensure_future(worker.start(printer=lambda msg: print(msg, flush=True)))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

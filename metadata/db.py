@@ -40,6 +40,9 @@ def make_engine(url: str) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    from metadata import revision  # imports the models; db.py itself must not
+
+    revision.track()
     return sessionmaker(engine, expire_on_commit=False)
 
 

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import RowMapping, Select, func, select
 from sqlalchemy.orm import Session as DBSession
 from sqlalchemy.orm import selectinload
 
 from metadata.errors import Conflict, NotFound
-from metadata.models import Job, JobRun, JobStep, utcnow
+from metadata.models import Destination, Job, JobRun, JobStep, Source, utcnow
 
 
 @dataclass(frozen=True)
@@ -171,3 +171,94 @@ def latest_runs(db: DBSession, job_ids: Iterable[int]) -> dict[int, JobRun]:
         newest, (JobRun.job_id == newest.c.job_id) & (JobRun.created_at == newest.c.created_at)
     )
     return {run.job_id: run for run in db.scalars(query)}
+
+
+@dataclass
+class Listing:
+    """Live jobs of a project as plain rows (no ORM objects), for the list endpoints."""
+
+    jobs: Sequence[RowMapping]
+    steps: dict[int, list[RowMapping]]  # job id -> its steps by position
+    sources: dict[int, RowMapping]
+    destinations: dict[int, RowMapping]
+    runs: dict[int, RowMapping]  # job id -> its newest run
+
+
+def _live_job_ids(
+    project_id: str, source_id: int | None, destination_id: int | None
+) -> Select[tuple[int]]:
+    query = select(Job.id).where(Job.project_id == project_id, Job.deleted_at.is_(None))
+    if source_id is not None or destination_id is not None:
+        steps = select(JobStep.job_id)  # one step must match both filters, as in list_jobs
+        if source_id is not None:
+            steps = steps.where(JobStep.source_id == source_id)
+        if destination_id is not None:
+            steps = steps.where(JobStep.destination_id == destination_id)
+        query = query.where(Job.id.in_(steps))
+    return query
+
+
+def _instances(
+    db: DBSession, model: type[Source] | type[Destination], ids: Iterable[int | None]
+) -> dict[int, RowMapping]:
+    # Deleted rows too: a job keeps showing the source it was built on, as the ORM path did.
+    columns = (model.id, model.name, model.type, model.version, model.config)
+    wanted = sorted({id for id in ids if id is not None})
+    if not wanted:
+        return {}
+    rows = db.execute(select(*columns).where(model.id.in_(wanted))).mappings()
+    return {row["id"]: row for row in rows}
+
+
+def _latest_run_rows(db: DBSession, job_ids: Select[tuple[int]]) -> dict[int, RowMapping]:
+    newest = (
+        select(JobRun.job_id, func.max(JobRun.created_at).label("created_at"))
+        .where(JobRun.job_id.in_(job_ids))
+        .group_by(JobRun.job_id)
+        .subquery()
+    )
+    columns = (JobRun.job_id, JobRun.state, JobRun.run_type, JobRun.start_time, JobRun.created_at)
+    query = select(*columns).join(
+        newest, (JobRun.job_id == newest.c.job_id) & (JobRun.created_at == newest.c.created_at)
+    )
+    return {row["job_id"]: row for row in db.execute(query).mappings()}
+
+
+def list_job_rows(
+    db: DBSession,
+    *,
+    project_id: str,
+    source_id: int | None = None,
+    destination_id: int | None = None,
+) -> Listing:
+    """What list_jobs + latest_runs give, in five Core queries and without ORM objects."""
+    ids = _live_job_ids(project_id, source_id, destination_id)
+    job_columns = (
+        Job.id,
+        Job.name,
+        Job.frequency,
+        Job.activate,
+        Job.created_at,
+        Job.updated_at,
+        Job.created_by,
+        Job.updated_by,
+    )
+    jobs = db.execute(select(*job_columns).where(Job.id.in_(ids)).order_by(Job.id)).mappings().all()
+    step_columns = (
+        JobStep.job_id,
+        JobStep.source_id,
+        JobStep.destination_id,
+        JobStep.streams_config,
+    )
+    steps: dict[int, list[RowMapping]] = {}
+    query = select(*step_columns).where(JobStep.job_id.in_(ids))
+    for step in db.execute(query.order_by(JobStep.job_id, JobStep.position)).mappings():
+        steps.setdefault(step["job_id"], []).append(step)
+    every_step = [step for job_steps in steps.values() for step in job_steps]
+    return Listing(
+        jobs=jobs,
+        steps=steps,
+        sources=_instances(db, Source, (step["source_id"] for step in every_step)),
+        destinations=_instances(db, Destination, (step["destination_id"] for step in every_step)),
+        runs=_latest_run_rows(db, ids),
+    )

@@ -214,6 +214,16 @@ class JobRun(Base):
     message: Mapped[str | None] = mapped_column(Text)
 
 
+class Revision(Base):
+    """A counter bumped by every commit that changes what the list endpoints show (see
+    metadata.revision), so that their cached answers can be checked with one primary-key read."""
+
+    __tablename__ = "revisions"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ProjectSettings(Base):
     """Per-project options the OLake UI edits: where failure alerts go."""
 

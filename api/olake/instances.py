@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import CipherDep, CurrentUser, EditableProjectDep, ProjectDep, SessionDep
+from api.deps import (
+    CipherDep,
+    CurrentUser,
+    EditableProjectDep,
+    ListCacheDep,
+    ProjectDep,
+    SessionDep,
+)
 from api.olake.schemas import (
     Envelope,
     InstanceIn,
-    InstanceJob,
     InstanceListItem,
     InstanceOut,
     InstanceUpdateIn,
@@ -22,6 +28,7 @@ from api.olake.schemas import (
     VersionsOut,
 )
 from api.services import instances as service
+from api.services import listings
 from api.services.connectors import connector_spec, known_versions, resolve_version, test_connection
 from metadata import instances
 from metadata.models import Destination, Source
@@ -87,19 +94,10 @@ def make_router(model: type[Source] | type[Destination], plural: str) -> APIRout
         return Envelope(message="connection tested", data=TestOut(**result))
 
     @router.get("", response_model=Envelope[list[InstanceListItem]], name=f"list_{plural}")
-    def list_all(project: ProjectDep, db: SessionDep) -> Envelope[list[InstanceListItem]]:
-        items = [
-            InstanceListItem(
-                **_out(row).model_dump(),
-                created_at=row.created_at,
-                updated_at=row.updated_at,
-                created_by=row.created_by,
-                updated_by=row.updated_by,
-                jobs=[InstanceJob(**job) for job in jobs],
-            )
-            for row, jobs in service.list_with_jobs(db, model, project_id=project.id)
-        ]
-        return Envelope(message=f"{plural} listed", data=items)
+    def list_all(project: ProjectDep, db: SessionDep, cache: ListCacheDep) -> Response:
+        # Ready JSON bytes (see api.services.listings); response_model still documents the shape.
+        body = listings.instances_body(db, cache, model, project_id=project.id)
+        return Response(body, media_type="application/json")
 
     @router.post("", response_model=Envelope[InstanceOut], name=f"create_{kind}")
     def create(

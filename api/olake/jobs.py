@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import (
     CipherDep,
     CurrentUser,
     EditableProjectDep,
+    ListCacheDep,
     ProjectDep,
     SessionDep,
     SettingsDep,
@@ -24,6 +25,7 @@ from api.olake.schemas import (
     UniqueOut,
 )
 from api.services import jobs as service
+from api.services import listings
 from api.services import runs as run_service
 from metadata import instances
 from metadata import jobs as job_records
@@ -53,15 +55,15 @@ def create_job(
 def list_jobs(
     project: ProjectDep,
     db: SessionDep,
+    cache: ListCacheDep,
     source_id: int | None = Query(None),
     dest_id: int | None = Query(None),
-) -> Envelope[list[JobOut]]:
-    jobs = job_records.list_jobs(
-        db, project_id=project.id, source_id=source_id, destination_id=dest_id
+) -> Response:
+    # Ready JSON bytes (see api.services.listings); response_model still documents the shape.
+    body = listings.jobs_body(
+        db, cache, project_id=project.id, source_id=source_id, destination_id=dest_id
     )
-    runs = job_records.latest_runs(db, (job.id for job in jobs))
-    data = [JobOut(**service.to_public(job, runs.get(job.id))) for job in jobs]
-    return Envelope(message="jobs listed", data=data)
+    return Response(body, media_type="application/json")
 
 
 @router.post("/jobs/check-unique", response_model=Envelope[UniqueOut])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from pydantic_core import to_json
@@ -69,7 +69,7 @@ class Masker:
         self.kind = kind
         self._done: dict[int, str] = {}
 
-    def __call__(self, row: RowMapping) -> str:
+    def __call__(self, row: Mapping[Any, Any]) -> str:
         if row["id"] not in self._done:
             paths = secret_paths(self.kind, row["type"], row["version"])
             self._done[row["id"]] = json.dumps(mask_config(row["config"], paths))
@@ -114,7 +114,7 @@ def job_dicts(listing: Listing) -> list[dict[str, Any]]:
                     listing.destinations.get(destination_id),  # type: ignore[arg-type]
                     destinations,
                 ),
-                "streams_config": json.dumps(step["streams_config"] if step and step["streams_config"] else {}),
+                "streams_config": json.dumps((step["streams_config"] if step else None) or {}),
                 "frequency": job["frequency"],
                 "activate": job["activate"],
                 "last_run_time": last_time,
@@ -206,7 +206,9 @@ def instances_body(
                 "name": row.name,
                 "type": row.type,
                 "version": row.version,
-                "config": masker({"id": row.id, "type": row.type, "version": row.version, "config": row.config}),  # type: ignore[arg-type]
+                "config": masker(
+                    {"id": row.id, "type": row.type, "version": row.version, "config": row.config}
+                ),
                 "created_at": row.created_at,
                 "updated_at": row.updated_at,
                 "created_by": row.created_by,

@@ -45,6 +45,20 @@ WHERE i.indisprimary AND n.nspname = ANY(%s) AND (%s::text IS NULL OR c.relname 
 ORDER BY n.nspname, c.relname, k.ord
 """
 _RETRYABLE_CLASSES = ("08", "53", "57", "40")  # connection, resources, operator, rollback
+# ADBC reports a lost connection as a bare OSError with libpq's text and no SQLSTATE (the
+# server's FATAL for pg_terminate_backend, a restart or a failover), psycopg often too.
+_CONNECTION_LOST = (
+    "terminating connection",
+    "server closed the connection",
+    "connection to server was lost",
+    "could not receive data from server",
+    "could not send data to server",
+    "no connection to the server",
+    "the connection is lost",
+    "ssl connection has been closed unexpectedly",
+    "the database system is shutting down",
+    "the database system is starting up",
+)
 
 
 def conninfo(config: PostgresConfig) -> str:
@@ -110,7 +124,7 @@ class PostgresSource(SQLSource):
             return TransientError(f"host unreachable: {first}", internal_message=text)
         if state.startswith("42") or state.startswith("22"):
             return ConfigError(f"query refused: {first}", internal_message=text)
-        if state.startswith(_RETRYABLE_CLASSES) or "server closed the connection" in low:
+        if state.startswith(_RETRYABLE_CLASSES) or any(t in low for t in _CONNECTION_LOST):
             return TransientError(f"connection lost: {first}", internal_message=text)
         return ConnectorError(f"postgres: {type(exc).__name__}: {first}", internal_message=text)
 
