@@ -9,7 +9,7 @@ PREFECT_PORT ?= 4200
 DATA_DIR ?= .olake
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format typecheck chromium bench-install bench-full-load bench-orchestration clean
+.PHONY: help install run test lint format typecheck chromium bench-install bench-full-load bench-orchestration bench-load clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,9 @@ bench-full-load: bench-install ## Full-load benchmark: our connector vs psql COP
 
 bench-orchestration: $(STAMP) ## Orchestration latency benchmark on the embedded default
 	$(BIN)/python bench/orchestration.py
+
+bench-load: $(STAMP) ## Load benchmark: 50 clients for 60 s, 1,000 jobs, 4 syncs running
+	$(BIN)/python bench/load.py
 
 clean: ## Remove the virtualenv, caches and the local data dir
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache $(DATA_DIR)
