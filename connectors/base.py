@@ -118,6 +118,12 @@ class StreamWriter(Protocol):
     def checkpoint(self) -> None:
         """Make every batch written so far durable (visible to readers of the destination)."""
 
+    # Optional, for exactly-once resumes: `stage() -> list[str]` makes the batches so far
+    # durable but not visible and names what it staged; the runner commits the state with
+    # those names, then calls the destination's `publish(config, stream, names)`, which makes
+    # them visible and does nothing for names already published. A resumed run publishes
+    # what its predecessor's committed state names (it may have died in between).
+
     def commit(self) -> None:
         """Finish the stream: everything is durable and temporary files are gone."""
 

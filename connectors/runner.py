@@ -37,6 +37,8 @@ from connectors.errors import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# The state key of what a destination staged for a checkpoint (see `_checkpoint`).
+STAGED = "staged"
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,50 @@ def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
+def _checkpoint(
+    destination: Any,
+    model: BaseModel,
+    stream: ConfiguredStream,
+    writer: StreamWriter | None,
+    state: dict[str, Any],
+    on_checkpoint: Callable[[dict[str, Any]], None] | None,
+) -> None:
+    """Make the data durable, commit the state, and only then let readers see the data.
+
+    Publishing first would leave a window where the rows are visible and the state does not
+    say so (a kill there duplicates them on resume); committing first, one where the state
+    says so and the rows are not visible (a kill there loses them, unless the resume can find
+    them): so the state names the staged data, and whoever comes next publishes it.
+    """
+    stage = getattr(writer, "stage", None)
+    publish = getattr(destination, "publish", None)
+    # A full refresh commits no state before its end, and shows nothing before its commit.
+    replace = stream.sync_mode == SyncMode.FULL_REFRESH
+    if writer is None or stage is None or publish is None or replace:
+        if writer is not None:
+            _call(destination, writer.checkpoint)
+        if on_checkpoint is not None:
+            on_checkpoint(state)
+        return
+    staged: list[str] = _call(destination, stage)
+    if on_checkpoint is not None:
+        on_checkpoint({**state, STAGED: staged} if staged else state)
+    if staged:
+        _call(destination, publish, model, stream, staged)
+
+
+def _publish_left(
+    destination: Any, model: BaseModel, stream: ConfiguredStream, state: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """Publish what the committed state says was staged; the state the source understands."""
+    if not state or STAGED not in state:
+        return state
+    publish = getattr(destination, "publish", None)
+    if publish is not None and stream.sync_mode != SyncMode.FULL_REFRESH:
+        _call(destination, publish, model, stream, list(state[STAGED]))
+    return {k: v for k, v in state.items() if k != STAGED}
+
+
 def sync_stream(
     *,
     source_type: str,
@@ -235,6 +281,7 @@ def sync_stream(
         "destination", destination_type, destination_version, destination_config
     )
     destination = registry.get_destination(destination_type, destination_version)
+    state = _publish_left(destination, dest_model, stream, state)
     if stream.sync_mode == SyncMode.FULL_REFRESH:
         state = None  # a full refresh always reads everything
     rows = size = 0
@@ -244,11 +291,8 @@ def sync_stream(
     try:
         for item in read(source_type, source_version, source_config, stream, state):
             if isinstance(item, Checkpoint):
-                if writer is not None:
-                    _call(destination, writer.checkpoint)
+                _checkpoint(destination, dest_model, stream, writer, item.state, on_checkpoint)
                 last_state = item.state
-                if on_checkpoint is not None:
-                    on_checkpoint(item.state)
                 continue
             if writer is None:
                 schema = item.schema

@@ -132,6 +132,7 @@ def serve(path: str) -> None:
     server.close()
     with contextlib.suppress(OSError):
         os.unlink(path)
+        os.rmdir(os.path.dirname(path))  # the worker's mkdtemp, which it can no longer remove
 
 
 if __name__ == "__main__":

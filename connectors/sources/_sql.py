@@ -188,8 +188,13 @@ class SQLSource:
             schema = pa.schema([c.field for c in columns])
             snapshot = self.snapshot(conn) if len(queries) > 1 else None
             done: set[int] = set()
+            # Incremental states are committed as chunks finish: a chunk's rows must then be
+            # all that was handed over since the last one (a full refresh commits at the end).
             parallel = read_parallel(
-                queries, lambda: self.chunk_reader(config, schema, snapshot), config.max_threads
+                queries,
+                lambda: self.chunk_reader(config, schema, snapshot),
+                config.max_threads,
+                one_at_a_time=stream.sync_mode is not SyncMode.FULL_REFRESH,
             )
             for index, batch in parallel:
                 if batch is not None:

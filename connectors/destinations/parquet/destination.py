@@ -1,7 +1,8 @@
 """The parquet destination: `<local_path>/<namespace>/<table>/` folders of Parquet files.
 
 Files are written under a hidden temporary name (`.tmp-<uuid>.parquet`, which Parquet
-readers skip) and renamed in once closed, so a reader never sees a partial file. An
+readers skip) and renamed in at the next checkpoint (or commit), so a reader never sees a
+partial file, nor the rows of a chunk whose state is not committed yet. An
 incremental stream appends files in place; a full refresh writes into a hidden sibling
 folder and swaps it with the table's folder at commit, so the old files stay readable until
 the new ones are complete.
@@ -47,7 +48,8 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _remove_stale(folder: Path) -> None:
-    """Remove hidden folders that crashed runs left beside the table's (a day old or more)."""
+    """Remove what crashed runs left (a day old or more): hidden folders beside the table's,
+    and hidden files in it that no committed state names (those a resume published by then)."""
     if not folder.parent.exists():
         return
     cutoff = time.time() - _STALE_SECONDS
@@ -55,10 +57,25 @@ def _remove_stale(folder: Path) -> None:
         for leftover in folder.parent.glob(pattern):
             if leftover.stat().st_mtime < cutoff:
                 shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in folder.glob(".tmp-*.parquet"):
+        if leftover.stat().st_mtime < cutoff:
+            leftover.unlink(missing_ok=True)
 
 
 def stream_folder(config: ParquetConfig, stream: ConfiguredStream) -> Path:
     return Path(config.local_path) / stream.namespace / stream.table_name
+
+
+def _publish(folder: Path, names: list[str]) -> None:
+    """Rename staged `.tmp-<id>.parquet` files to `part-<id>.parquet`; skip those already done."""
+    moved = False
+    for name in names:
+        staged = folder / name
+        if name.startswith(".tmp-") and staged.exists():
+            os.replace(staged, folder / f"part-{name.removeprefix('.tmp-')}")
+            moved = True
+    if moved:
+        _fsync(folder)
 
 
 class ParquetStreamWriter:
@@ -67,19 +84,21 @@ class ParquetStreamWriter:
         self.schema = schema
         self.folder = stream_folder(config, stream)
         self.replace = stream.sync_mode == SyncMode.FULL_REFRESH
+        _remove_stale(self.folder)
         if self.replace:
-            _remove_stale(self.folder)
             self.target = self.folder.with_name(f".{self.folder.name}.staging-{uuid.uuid4().hex}")
         else:
             self.target = self.folder
         self.target.mkdir(parents=True, exist_ok=True)
         self._file: pq.ParquetWriter | None = None
         self._tmp: Path | None = None
+        self._closed: list[Path] = []  # complete files that wait, hidden, for a checkpoint
         self._rows = 0
 
     def write(self, batch: pa.RecordBatch) -> None:
         if self._file is None:
-            self._tmp = self.target / f".tmp-{uuid.uuid4().hex}.parquet"
+            # Published as part-<the same id>: time first, so names sort in writing order.
+            self._tmp = self.target / f".tmp-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
             compression = None if self.config.compression == "none" else self.config.compression
             self._file = pq.ParquetWriter(
                 self._tmp,
@@ -98,16 +117,28 @@ class ParquetStreamWriter:
             return
         self._file.close()
         _fsync(self._tmp)
-        final = self.target / f"part-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
-        os.replace(self._tmp, final)
-        _fsync(self.target)
+        self._closed.append(self._tmp)
         self._file, self._tmp = None, None
 
-    def checkpoint(self) -> None:
+    def stage(self) -> list[str]:
+        """Close the open file; the names of every closed, still hidden, file (see `publish`).
+
+        A file closed because it reached max_file_rows mid-chunk stays hidden until the next
+        checkpoint, or a resumed run would read that chunk again beside its visible rows.
+        """
         self._close_file()
+        names = [tmp.name for tmp in self._closed]
+        self._closed = []
+        return names
+
+    def _publish(self) -> None:
+        _publish(self.target, self.stage())
+
+    def checkpoint(self) -> None:
+        self._publish()
 
     def commit(self) -> None:
-        self._close_file()
+        self._publish()
         if not self.replace:
             return
         if not self.folder.exists():
@@ -126,9 +157,9 @@ class ParquetStreamWriter:
         if self._file is not None:
             with contextlib.suppress(Exception):
                 self._file.close()
-        if self._tmp is not None:
-            self._tmp.unlink(missing_ok=True)
-        self._file, self._tmp = None, None
+        for tmp in [*self._closed, *([self._tmp] if self._tmp is not None else [])]:
+            tmp.unlink(missing_ok=True)
+        self._file, self._tmp, self._closed = None, None, []
         if self.replace:
             shutil.rmtree(self.target, ignore_errors=True)
 
@@ -150,6 +181,10 @@ class ParquetDestination:
         self, config: Any, stream: ConfiguredStream, schema: pa.Schema
     ) -> ParquetStreamWriter:
         return ParquetStreamWriter(config, stream, schema)
+
+    def publish(self, config: Any, stream: ConfiguredStream, names: list[str]) -> None:
+        """Make staged files visible (an incremental stream's; see StreamWriter in base.py)."""
+        _publish(stream_folder(config, stream), names)
 
     def clear(self, config: Any, stream: ConfiguredStream) -> None:
         shutil.rmtree(stream_folder(config, stream), ignore_errors=True)
