@@ -156,9 +156,31 @@ class Stack:
             )
             self._launch(server)
             env["PREFECT_API_URL"] = f"http://{self.host}:{self.prefect_port}/api"
-            wait_http(f"{env['PREFECT_API_URL']}/health", server, timeout=120)
         api_url = env.get("PREFECT_API_URL") or os.environ["PREFECT_API_URL"]
         os.environ["PREFECT_API_URL"] = api_url
+
+        # The API needs Prefect only per request: started now, /health answers while the
+        # Prefect server (the slow part) is still starting.
+        api = Child(
+            "API",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "api.main:make_app",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--no-access-log",
+            ],
+            logs / "api.log",
+            env,
+        )
+        self._launch(api)
+        if start_prefect:
+            wait_http(f"{api_url}/health", server, timeout=120)
         print(f"prefect    {api_url} (UI: {api_url.removesuffix('/api')})", flush=True)
 
         try:
@@ -187,24 +209,6 @@ class Stack:
         self._launch(worker)
         print(f"worker     polling pool {self.settings.work_pool} (log {worker.log})", flush=True)
 
-        api = Child(
-            "API",
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "api.main:make_app",
-                "--host",
-                self.host,
-                "--port",
-                str(self.port),
-                "--no-access-log",
-            ],
-            logs / "api.log",
-            env,
-        )
-        self._launch(api)
         wait_http(f"http://{self.host}:{self.port}/health", api, timeout=60)
         print(f"api        http://{self.host}:{self.port} (docs: /docs, log {api.log})", flush=True)
         if self.settings.ui_dir is not None:
