@@ -19,7 +19,9 @@ from metadata.projects import resolve_project
 from metadata.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+# The trivial dependencies are async so that FastAPI calls them in the event loop: a sync
+# one costs a hop to the thread pool on every request.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -29,12 +31,12 @@ def get_db(request: Request) -> Iterator[DBSession]:
         yield db
 
 
-def get_cipher(request: Request) -> Fernet:
+async def get_cipher(request: Request) -> Fernet:
     cipher: Fernet = request.app.state.cipher
     return cipher
 
 
-def get_list_cache(request: Request) -> ListCache:
+async def get_list_cache(request: Request) -> ListCache:
     cache: ListCache = request.app.state.list_cache
     return cache
 

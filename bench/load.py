@@ -121,19 +121,32 @@ def seed_jobs(api: str, data_dir: Path, jobs: int, syncs: int) -> tuple[list[int
     return real, real + stored
 
 
-async def keep_syncing(api: str, job_ids: list[int], stop: asyncio.Event) -> int:
-    """Start every job's sync and start it again whenever it finishes; runs started."""
-    started = 0
+async def keep_syncing(api: str, job_ids: list[int], stop: asyncio.Event) -> dict[str, int]:
+    """Start every job's sync and start it again whenever it finishes, one task per job (a
+    slow call stalls only its own job); runs started, and calls that failed (they must not
+    end the measurement: they are reported instead)."""
+    counts = {"started": 0, "failed_calls": 0}
     async with httpx.AsyncClient(base_url=api, timeout=60) as client:
         await client.post("/login", json={"username": "owner", "password": "owner-pass-1"})
-        while not stop.is_set():
-            for job_id in job_ids:
-                tasks = (await client.get(f"{BASE}/jobs/{job_id}/tasks")).json()["data"]
-                idle = not tasks or tasks[0]["status"] not in ("Running", "Pending", "Scheduled")
-                if idle and (await client.post(f"{BASE}/jobs/{job_id}/sync")).status_code == 200:
-                    started += 1
-            await asyncio.sleep(1)
-    return started
+
+        async def one(job_id: int) -> None:
+            while not stop.is_set():
+                try:
+                    counts["started"] += await restart_if_idle(client, job_id)
+                except (httpx.HTTPError, KeyError, ValueError) as exc:
+                    counts["failed_calls"] += 1
+                    print(f"sync of job {job_id}: {type(exc).__name__}: {exc}", flush=True)
+                await asyncio.sleep(1)
+
+        await asyncio.gather(*(one(job_id) for job_id in job_ids))
+    return counts
+
+
+async def restart_if_idle(client: httpx.AsyncClient, job_id: int) -> int:
+    tasks = (await client.get(f"{BASE}/jobs/{job_id}/tasks")).json()["data"]
+    if tasks and tasks[0]["status"] in ("Running", "Pending", "Scheduled"):
+        return 0
+    return int((await client.post(f"{BASE}/jobs/{job_id}/sync")).status_code == 200)
 
 
 async def logged_in_client(api: str, index: int) -> httpx.AsyncClient:
@@ -152,6 +165,7 @@ async def client_loop(
     job_ids: list[int],
     deadline: float,
     results: list[tuple[str, float, int]],
+    failures: list[str],
 ) -> None:
     endpoints = [
         ("GET jobs", f"{BASE}/jobs", 3),
@@ -168,8 +182,10 @@ async def client_loop(
         started = time.perf_counter()
         try:
             status = (await client.get(path)).status_code
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
             status = 0
+            waited = time.perf_counter() - started
+            failures.append(f"{label}: {type(exc).__name__} after {waited:.1f} s")
         results.append((label, time.perf_counter() - started, status))
 
 
@@ -185,6 +201,38 @@ def machine_busy() -> tuple[float, float]:
     idle = ticks[3] + ticks[4]
     hz = os.sysconf("SC_CLK_TCK")
     return (sum(ticks) - idle) / hz, sum(ticks) / hz
+
+
+def descendants(root: int) -> list[int]:
+    """Every live process below `root` (by parent id), from /proc."""
+    parents: dict[int, int] = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = [], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def renice_runs(stack_pid: int, niceness: int) -> int:
+    """Lower the priority of our stack's worker and warm run launcher (every thread: on Linux
+    nice is per thread), so that the runs they start inherit it; how many processes."""
+    reniced = 0
+    for pid in descendants(stack_pid):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"deployments.worker" in argv or b"deployments.warm" in argv:
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    os.setpriority(os.PRIO_PROCESS, int(task.name), niceness)
+                reniced += 1
+        except OSError:
+            continue
+    return reniced
 
 
 def api_pid(api: str) -> int | None:
@@ -213,13 +261,14 @@ async def run_load(
     http = [await logged_in_client(api, i) for i in range(clients)]
     await asyncio.sleep(3)  # let the syncs start
     results: list[tuple[str, float, int]] = []
+    failures: list[str] = []  # requests that got no answer: which, how, after how long
     pid = api_pid(api)
     cpu_before = (resource.getrusage(resource.RUSAGE_SELF), process_cpu(pid) if pid else 0.0)
     busy_before = machine_busy()
     started = time.monotonic()
     deadline = started + seconds
     await asyncio.gather(
-        *(client_loop(c, i, all_ids, deadline, results) for i, c in enumerate(http))
+        *(client_loop(c, i, all_ids, deadline, results, failures) for i, c in enumerate(http))
     )
     elapsed = time.monotonic() - started
     usage, api_cpu = resource.getrusage(resource.RUSAGE_SELF), process_cpu(pid) if pid else 0.0
@@ -244,7 +293,9 @@ async def run_load(
         "throughput": round(len(results) / elapsed, 1),
         "errors": errors,
         "statuses": sorted({status for _, _, status in results}),
-        "sync_runs_started": runs,
+        "failures": failures[:20],
+        "sync_runs_started": runs["started"],
+        "sync_calls_failed": runs["failed_calls"],
         "cpu": cpu,
         "endpoints": {
             label: {
@@ -274,17 +325,25 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = (
         f"`.venv/bin/python bench/load.py --clients {args.clients} --seconds {args.seconds} "
-        f"--jobs {args.jobs} --syncs {args.syncs}`"
+        f"--jobs {args.jobs} --syncs {args.syncs}"
+        + (f" --nice-runs {args.nice_runs}" if args.nice_runs else "")
+        + "`"
     )
     cpu = result["cpu"]
-    machine = f"{platform.node()} ({platform.machine()}, Python {platform.python_version()})"
+    memory_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    machine = (
+        f"{platform.node()} ({os.cpu_count()} cores, {memory_kib / 2**20:.0f} GiB, "
+        f"{platform.machine()}, Python {platform.python_version()})"
+    )
     return f"""{command} on {machine}, {when}. Embedded default (SQLite metadata, Prefect on
 SQLite, one worker), {args.jobs} jobs in the store, {args.syncs} syncs of a
-{args.rows:,}-row Postgres table kept running ({result["sync_runs_started"]} runs started),
+{args.rows:,}-row Postgres table kept running ({result["sync_runs_started"]} runs started,
+{result["sync_calls_failed"]} sync/status calls failed),
 {args.clients} clients each logged in as its own user.
 
 {result["requests"]} requests in {result["seconds"]} s: **{result["throughput"]} requests/s**,
-{result["errors"]} errors (statuses seen: {result["statuses"]}). CPU over the run, in cores
+{result["errors"]} errors (statuses seen: {result["statuses"]}; 0 is no answer:
+{result["failures"] or "none"}). CPU over the run, in cores
 busy (of 2): load generator {cpu["load_generator_cores"]}, API process {cpu["api_cores"]},
 whole machine {cpu["machine_busy_cores"]} (the rest: Prefect server, worker, syncs, Postgres).
 
@@ -303,12 +362,20 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--syncs", type=int, default=4)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--nice-runs",
+        type=int,
+        default=0,
+        help="run the worker and the syncs it starts at this nice value (experiment)",
+    )
     args = parser.parse_args()
     seed_table(args.rows)
     with tempfile.TemporaryDirectory(prefix="olake-load-") as tmp:
         data_dir = Path(tmp)
         extra = {"OLAKE_RATE_LIMIT_PER_MINUTE": "1000000", "OLAKE_LOGIN_FAILURES_PER_IP": "100000"}
         process, api, _ = start_stack(data_dir, extra)
+        if args.nice_runs:
+            print(f"reniced {renice_runs(process.pid, args.nice_runs)} processes", flush=True)
         try:
             syncs, all_ids = seed_jobs(api, data_dir, args.jobs, args.syncs)
             result = asyncio.run(run_load(api, args.clients, args.seconds, syncs, all_ids))

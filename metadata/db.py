@@ -13,6 +13,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The API runs sync routes and dependencies on AnyIO's 40 threads, and a request holds its
+# connection across several of them. With fewer connections than threads, 40 requests that
+# wait for a connection take every thread from the requests holding one: nothing moves until
+# the pool's 30 s timeout (seen under load as 500s and 60 s stalls). So: a connection per thread.
+THREADS = 40
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -25,7 +30,12 @@ def make_engine(url: str) -> Engine:
     """SQLite gets WAL and foreign keys; Postgres a small pool that checks connections."""
     _ensure_sqlite_dir(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=10,
+            max_overflow=THREADS,
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -36,7 +46,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=THREADS - 10)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

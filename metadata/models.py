@@ -215,8 +215,8 @@ class JobRun(Base):
 
 
 class Revision(Base):
-    """A counter bumped by every commit that changes what the list endpoints show (see
-    metadata.revision), so that their cached answers can be checked with one primary-key read."""
+    """Counters bumped by every commit that changes what the list endpoints show (see
+    metadata.revision), so that their cached answers can be checked with one small read."""
 
     __tablename__ = "revisions"
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
 
 from api.app import create_app
 from metadata.db import migrate
-from metadata.models import Base
+from metadata.models import Base, Revision
 from metadata.settings import Settings
 from tests.services import POSTGRES_ADMIN_URL, require_port
 
@@ -60,13 +60,17 @@ def app(settings: Settings) -> Iterator[FastAPI]:
 
 
 def _truncate(app: FastAPI) -> None:
+    # The revision counters stay, bumped: the app (one per session) caches list answers per
+    # revision, and these bulk deletes bypass the session hooks that bump them.
+    tables = [table for table in Base.metadata.sorted_tables if table.name != "revisions"]
     with app.state.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+            names = ", ".join(table.name for table in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            return
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+        else:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+        conn.execute(update(Revision).values(value=Revision.value + 1))
 
 
 @pytest.fixture

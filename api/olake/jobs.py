@@ -60,10 +60,10 @@ def list_jobs(
     dest_id: int | None = Query(None),
 ) -> Response:
     # Ready JSON bytes (see api.services.listings); response_model still documents the shape.
-    body = listings.jobs_body(
+    jobs = listings.job_list(
         db, cache, project_id=project.id, source_id=source_id, destination_id=dest_id
     )
-    return Response(body, media_type="application/json")
+    return Response(jobs.body, media_type="application/json")
 
 
 @router.post("/jobs/check-unique", response_model=Envelope[UniqueOut])
@@ -81,10 +81,9 @@ def check_unique(body: CheckUniqueIn, project: ProjectDep, db: SessionDep) -> En
 
 
 @router.get("/jobs/{id}", response_model=Envelope[JobOut])
-def read_job(id: int, project: ProjectDep, db: SessionDep) -> Envelope[JobOut]:
-    job = job_records.read_job(db, project_id=project.id, id=id)
-    run = job_records.latest_runs(db, [job.id]).get(job.id)
-    return Envelope(data=JobOut(**service.to_public(job, run)))
+def read_job(id: int, project: ProjectDep, db: SessionDep, cache: ListCacheDep) -> Response:
+    body = listings.job_body(db, cache, project_id=project.id, id=id)
+    return Response(body, media_type="application/json")
 
 
 @router.put("/jobs/{id}", response_model=Envelope[JobOut])

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session as DBSession
 
 from api.services.connectors import resolve_version, secret_paths
 from metadata import instances
-from metadata import jobs as job_records
 from metadata.models import Destination, Job, Source
 from metadata.secrets import decrypt_config, keep_masked, mask_config
 
@@ -85,42 +84,6 @@ def update(
         cipher=cipher,
         username=username,
     )
-
-
-def list_with_jobs(
-    db: DBSession, model: type[Instance], *, project_id: str
-) -> list[tuple[Instance, list[dict[str, Any]]]]:
-    """Every live row with the live jobs that use it, in three queries whatever the count."""
-    rows = instances.list_live(db, model, project_id=project_id)
-    jobs = job_records.list_jobs(db, project_id=project_id)
-    runs = job_records.latest_runs(db, (job.id for job in jobs))
-    by_row: dict[int, list[dict[str, Any]]] = {row.id: [] for row in rows}
-    for job in jobs:
-        for step in job.steps:
-            run = runs.get(job.id)
-            entry: dict[str, Any] = {
-                "id": job.id,
-                "name": job.name,
-                "job_name": job.name,
-                "activate": job.activate,
-                "last_run_time": run.start_time or run.created_at if run else None,
-                "last_runtime": run.start_time or run.created_at if run else None,
-                "last_run_state": run.state if run else None,
-            }
-            if model is Source and step.source_id in by_row and step.destination:
-                entry.update(
-                    dest_name=step.destination.name,
-                    destination_name=step.destination.name,
-                    destination_type=step.destination.type,
-                )
-                by_row[step.source_id].append(entry)
-            elif model is Destination and step.destination_id in by_row and step.source:
-                entry.update(
-                    source_name=step.source.name,
-                    source_type=step.source.type,
-                )
-                by_row[step.destination_id].append(entry)
-    return [(row, by_row[row.id]) for row in rows]
 
 
 def stored_for_test(

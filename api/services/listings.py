@@ -2,8 +2,10 @@
 
 A list of 1,000 jobs through ORM objects, one masking per job and pydantic models cost about
 250 ms of CPU per request. Here it is built from plain rows (metadata.jobs.list_job_rows),
-each connector's config is masked once, the JSON is written once, and the bytes are reused
-until metadata.revision says that something the lists show has changed.
+each connector's config is masked once and the JSON is written once. Two caches keep the work
+off most requests (metadata.revision): the job fields, rebuilt only when jobs, steps, sources
+or destinations change, and the whole answer, rebuilt with fresh last-run fields when runs
+change too (a running sync changes its run every few seconds).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from pydantic_core import to_json
 from sqlalchemy import RowMapping
@@ -20,20 +23,22 @@ from sqlalchemy.orm import Session as DBSession
 from api.services.connectors import secret_paths
 from metadata import instances, revision
 from metadata import jobs as job_records
+from metadata.errors import NotFound
 from metadata.jobs import Listing
 from metadata.models import Destination, Source
 from metadata.secrets import mask_config
 
+T = TypeVar("T")
 EMPTY_CONNECTOR = {"id": 0, "name": "", "type": "", "version": "", "config": "{}"}
 
 
 class ListCache:
-    """Answers by key, each valid for the revision read before it was built."""
+    """Built values by key, each valid for the version it was built under."""
 
     MAX_ENTRIES = 64  # filters come from the query string: bound what they can fill
 
     def __init__(self) -> None:
-        self._entries: dict[Hashable, tuple[int, bytes]] = {}
+        self._entries: dict[Hashable, tuple[Hashable, Any]] = {}
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -44,22 +49,21 @@ class ListCache:
                 self._entries.clear()
             return self._locks.setdefault(key, threading.Lock())
 
-    def get(self, db: DBSession, key: Hashable, build: Callable[[], bytes]) -> bytes:
-        # The revision is read before the data: the bytes are then at least as new as the
-        # revision they are stored under, whatever commits in between.
-        current = revision.read(db)
-        if current is None:
+    def get(self, key: Hashable, version: Hashable | None, build: Callable[[], T]) -> T:
+        """The value built for `version`; the caller reads the version before any data, so
+        that what is built is at least as new as the version it is stored under."""
+        if version is None:
             return build()
         entry = self._entries.get(key)
-        if entry is not None and entry[0] == current:
-            return entry[1]
+        if entry is not None and entry[0] == version:
+            return cast(T, entry[1])
         with self._lock(key):  # one build per key at a time; the waiters reuse it
             entry = self._entries.get(key)
-            if entry is not None and entry[0] == current:
-                return entry[1]
-            body = build()
-            self._entries[key] = (current, body)
-            return body
+            if entry is not None and entry[0] == version:
+                return cast(T, entry[1])
+            value = build()
+            self._entries[key] = (version, value)
+            return value
 
 
 class Masker:
@@ -88,75 +92,106 @@ def _connector(row: RowMapping | None, masker: Masker) -> dict[str, Any]:
     return {**{key: row[key] for key in keys}, "config": masker(row)}
 
 
-def _run_fields(run: RowMapping | None) -> tuple[Any, Any]:
+def _last_run(run: RowMapping | None) -> tuple[Any, Any]:
     if run is None:
         return None, None
     return run["start_time"] or run["created_at"], run["state"]
 
 
+def _job_dict(job: RowMapping, listing: Listing, sources: Masker, dests: Masker) -> dict[str, Any]:
+    """api.olake.schemas.JobOut, field for field; the last-run fields are filled in later."""
+    steps = listing.steps.get(job["id"])
+    step = steps[0] if steps else None
+    source = listing.sources.get(step["source_id"]) if step else None
+    destination = listing.destinations.get(step["destination_id"]) if step else None
+    return {
+        "id": job["id"],
+        "name": job["name"],
+        "source": _connector(source, sources),
+        "destination": _connector(destination, dests),
+        "streams_config": json.dumps((step["streams_config"] if step else None) or {}),
+        "frequency": job["frequency"],
+        "activate": job["activate"],
+        "last_run_time": None,
+        "last_run_state": None,
+        "last_run_type": None,
+        "created_at": job["created_at"],
+        "updated_at": job["updated_at"],
+        "created_by": job["created_by"],
+        "updated_by": job["updated_by"],
+    }
+
+
 def job_dicts(listing: Listing) -> list[dict[str, Any]]:
-    """Each job as api.olake.schemas.JobOut, field for field."""
     sources, destinations = Masker("source"), Masker("destination")
-    out = []
-    for job in listing.jobs:
-        steps = listing.steps.get(job["id"])
-        step = steps[0] if steps else None
-        run = listing.runs.get(job["id"])
-        last_time, last_state = _run_fields(run)
-        source_id = step["source_id"] if step else None
-        destination_id = step["destination_id"] if step else None
-        out.append(
-            {
-                "id": job["id"],
-                "name": job["name"],
-                "source": _connector(listing.sources.get(source_id), sources),  # type: ignore[arg-type]
-                "destination": _connector(
-                    listing.destinations.get(destination_id),  # type: ignore[arg-type]
-                    destinations,
-                ),
-                "streams_config": json.dumps((step["streams_config"] if step else None) or {}),
-                "frequency": job["frequency"],
-                "activate": job["activate"],
-                "last_run_time": last_time,
-                "last_run_state": last_state,
-                "last_run_type": run["run_type"] if run else None,
-                "created_at": job["created_at"],
-                "updated_at": job["updated_at"],
-                "created_by": job["created_by"],
-                "updated_by": job["updated_by"],
-            }
-        )
-    return out
+    return [_job_dict(job, listing, sources, destinations) for job in listing.jobs]
 
 
-def jobs_body(
+def _with_run(job: dict[str, Any], run: RowMapping | None) -> dict[str, Any]:
+    if run is None:
+        return job
+    last_time, last_state = _last_run(run)
+    # Updating keys that exist keeps their place: the field order stays JobOut's.
+    return {
+        **job,
+        "last_run_time": last_time,
+        "last_run_state": last_state,
+        "last_run_type": run["run_type"],
+    }
+
+
+@dataclass(frozen=True)
+class JobList:
+    body: bytes  # the whole list answer
+    by_id: dict[int, dict[str, Any]]  # each job, for the read endpoint
+
+
+def job_list(
     db: DBSession,
     cache: ListCache,
     *,
     project_id: str,
-    source_id: int | None,
-    destination_id: int | None,
-) -> bytes:
-    def build() -> bytes:
+    source_id: int | None = None,
+    destination_id: int | None = None,
+) -> JobList:
+    versions = revision.read(db)  # before any data: see ListCache.get
+    filters = (project_id, source_id, destination_id)
+
+    def fields() -> list[dict[str, Any]]:
         listing = job_records.list_job_rows(
             db, project_id=project_id, source_id=source_id, destination_id=destination_id
         )
-        return envelope("jobs listed", job_dicts(listing))
+        return job_dicts(listing)
 
-    return cache.get(db, ("jobs", project_id, source_id, destination_id), build)
+    def build() -> JobList:
+        jobs = cache.get(("job fields", *filters), versions and versions[0], fields)
+        runs = job_records.latest_run_rows(
+            db, project_id=project_id, source_id=source_id, destination_id=destination_id
+        )
+        full = [_with_run(job, runs.get(job["id"])) for job in jobs]
+        return JobList(envelope("jobs listed", full), {job["id"]: job for job in full})
+
+    return cache.get(("jobs", *filters), versions, build)
 
 
-def _instance_job(job: RowMapping, run: RowMapping | None) -> dict[str, Any]:
-    """One entry of api.olake.schemas.InstanceJob, every field present as pydantic has it."""
-    last_time, last_state = _run_fields(run)
+def job_body(db: DBSession, cache: ListCache, *, project_id: str, id: int) -> bytes:
+    """One job, taken from the project's cached list: its live jobs are exactly those."""
+    job = job_list(db, cache, project_id=project_id).by_id.get(id)
+    if job is None:
+        raise NotFound(f"job {id} not found")
+    return envelope("", job)
+
+
+def _instance_job(job: RowMapping) -> dict[str, Any]:
+    """api.olake.schemas.InstanceJob, every field present as pydantic has it."""
     return {
         "id": job["id"],
         "name": job["name"],
         "job_name": job["name"],
         "activate": job["activate"],
-        "last_run_time": last_time,
-        "last_run_state": last_state,
-        "last_runtime": last_time,
+        "last_run_time": None,
+        "last_run_state": None,
+        "last_runtime": None,
         "dest_name": None,
         "destination_name": None,
         "destination_type": None,
@@ -167,56 +202,85 @@ def _instance_job(job: RowMapping, run: RowMapping | None) -> dict[str, Any]:
 
 def jobs_by_instance(listing: Listing, kind: str) -> dict[int, list[dict[str, Any]]]:
     """Per source (or destination) id, the live jobs with a step that uses it."""
+    own, other_key = "source_id", "destination_id"
+    others = listing.destinations
+    if kind == "destination":
+        own, other_key, others = "destination_id", "source_id", listing.sources
     by_id: dict[int, list[dict[str, Any]]] = {}
     for job in listing.jobs:
         for step in listing.steps.get(job["id"], []):
-            entry = _instance_job(job, listing.runs.get(job["id"]))
+            other = others.get(step[other_key]) if step[other_key] is not None else None
+            if other is None or step[own] is None:
+                continue
+            entry = _instance_job(job)
             if kind == "source":
-                other = listing.destinations.get(step["destination_id"])
-                if other is None or step["source_id"] is None:
-                    continue
                 entry.update(
                     dest_name=other["name"],
                     destination_name=other["name"],
                     destination_type=other["type"],
                 )
-                by_id.setdefault(step["source_id"], []).append(entry)
             else:
-                other = listing.sources.get(step["source_id"])
-                if other is None or step["destination_id"] is None:
-                    continue
                 entry.update(source_name=other["name"], source_type=other["type"])
-                by_id.setdefault(step["destination_id"], []).append(entry)
+            by_id.setdefault(step[own], []).append(entry)
     return by_id
+
+
+def _instance_items(
+    db: DBSession, model: type[Source] | type[Destination], kind: str, project_id: str
+) -> list[dict[str, Any]]:
+    """api.olake.schemas.InstanceListItem for every live row; last-run fields filled later."""
+    rows = instances.list_live(db, model, project_id=project_id)
+    using = jobs_by_instance(job_records.list_job_rows(db, project_id=project_id), kind)
+    masker = Masker(kind)
+    return [
+        {
+            "id": row.id,
+            "name": row.name,
+            "type": row.type,
+            "version": row.version,
+            "config": masker(
+                {"id": row.id, "type": row.type, "version": row.version, "config": row.config}
+            ),
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            "created_by": row.created_by,
+            "updated_by": row.updated_by,
+            "jobs": using.get(row.id, []),
+        }
+        for row in rows
+    ]
+
+
+def _entry_with_run(entry: dict[str, Any], run: RowMapping | None) -> dict[str, Any]:
+    if run is None:
+        return entry
+    last_time, last_state = _last_run(run)
+    return {
+        **entry,
+        "last_run_time": last_time,
+        "last_run_state": last_state,
+        "last_runtime": last_time,
+    }
 
 
 def instances_body(
     db: DBSession, cache: ListCache, model: type[Source] | type[Destination], *, project_id: str
 ) -> bytes:
-    """As api.olake.schemas.InstanceListItem: every live row with the live jobs using it."""
+    """Every live source (or destination) with the live jobs that use it."""
     kind = "source" if model is Source else "destination"
+    versions = revision.read(db)  # before any data: see ListCache.get
 
     def build() -> bytes:
-        rows = instances.list_live(db, model, project_id=project_id)
-        using = jobs_by_instance(job_records.list_job_rows(db, project_id=project_id), kind)
-        masker = Masker(kind)
-        data = [
-            {
-                "id": row.id,
-                "name": row.name,
-                "type": row.type,
-                "version": row.version,
-                "config": masker(
-                    {"id": row.id, "type": row.type, "version": row.version, "config": row.config}
-                ),
-                "created_at": row.created_at,
-                "updated_at": row.updated_at,
-                "created_by": row.created_by,
-                "updated_by": row.updated_by,
-                "jobs": using.get(row.id, []),
-            }
-            for row in rows
+        items = cache.get(
+            (f"{kind} fields", project_id),
+            versions and versions[0],
+            lambda: _instance_items(db, model, kind, project_id),
+        )
+        runs = job_records.latest_run_rows(db, project_id=project_id)
+        full = [
+            {**item, "jobs": [_entry_with_run(e, runs.get(e["id"])) for e in item["jobs"]]}
+            for item in items
         ]
-        return envelope(f"{kind}s listed", data)
+        return envelope(f"{kind}s listed", full)
 
-    return cache.get(db, (kind, project_id), build)
+    return cache.get((kind, project_id), versions, build)
