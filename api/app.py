@@ -92,7 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.ui_dir is not None:
         app.add_middleware(SinglePageApp, directory=settings.ui_dir)
     app.state.login_guard = LoginGuard(settings)
-    app.state.rate_limit = FixedWindow(settings.rate_limit_per_minute, 60)
+    app.state.rate_limit = FixedWindow(settings.per_process(settings.rate_limit_per_minute), 60)
     app.add_middleware(
         RateLimit,
         window=app.state.rate_limit,

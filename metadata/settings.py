@@ -47,6 +47,13 @@ class Settings(BaseSettings):
         65536, ge=1024, description="Argon2 memory cost of password hashes (KiB)"
     )
     password_hash_time_cost: int = Field(3, ge=1, description="Argon2 iterations")
+    api_workers: int = Field(
+        1,
+        ge=1,
+        le=16,
+        description="API processes (prefect-olake up sets 2). Rate and login limits are "
+        "counted per process, so each process enforces its share of them",
+    )
     rate_limit_per_minute: int = Field(
         600, ge=1, description="Requests a client (session, else IP) may make per minute"
     )
@@ -122,6 +129,10 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+    def per_process(self, limit: int) -> int:
+        """A limit's share in one API process: together the processes never allow more."""
+        return max(1, limit // self.api_workers)
 
     def project_ids(self) -> set[str]:
         return {self.default_project_id, *self.default_project_aliases}

@@ -15,8 +15,8 @@ from metadata.settings import Settings
 class LoginGuard:
     def __init__(self, settings: Settings) -> None:
         window = settings.login_window_seconds
-        self.by_user = FixedWindow(settings.login_failures_per_user, window)
-        self.by_ip = FixedWindow(settings.login_failures_per_ip, window)
+        self.by_user = FixedWindow(settings.per_process(settings.login_failures_per_user), window)
+        self.by_ip = FixedWindow(settings.per_process(settings.login_failures_per_ip), window)
 
     def check(self, request: Request, username: str) -> None:
         ip = request.client.host if request.client else "unknown"
