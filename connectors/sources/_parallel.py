@@ -46,13 +46,7 @@ def read_parallel(
     stop = threading.Event()
 
     def put(item: tuple[str, int, Any]) -> bool:
-        while not stop.is_set():
-            try:
-                out.put(item, timeout=_POLL)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return _put(out, item, stop)
 
     def work() -> None:
         try:
@@ -118,13 +112,7 @@ def _read_one_at_a_time(
     stop = threading.Event()
 
     def put(lane: queue.Queue[pa.RecordBatch | None], item: pa.RecordBatch | None) -> bool:
-        while not stop.is_set():
-            try:
-                lane.put(item, timeout=_POLL)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return _put(lane, item, stop)
 
     def work() -> None:
         try:
@@ -171,3 +159,14 @@ def _read_one_at_a_time(
         for worker in workers:
             while worker.is_alive():  # a worker inside a driver call stops after it
                 worker.join(timeout=_POLL)
+
+
+def _put(target: queue.Queue[Any], item: Any, stop: threading.Event) -> bool:
+    """Put, waiting while the queue is full; False once `stop` is set (the reader has gone)."""
+    while not stop.is_set():
+        try:
+            target.put(item, timeout=_POLL)
+            return True
+        except queue.Full:
+            continue
+    return False
