@@ -44,9 +44,9 @@ class Stack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _metadata_db() -> str:
-    """A fresh database per session (and per xdist worker)."""
-    name = f"olake_test_e2e_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+def _metadata_db(prefix: str = "e2e") -> str:
+    """A fresh database per stack kind and per xdist worker."""
+    name = f"olake_test_{prefix}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -72,12 +72,15 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], output: Path) -> N
     pytest.fail(f"the stack was not healthy after {START_TIMEOUT:.0f} s: {last}")
 
 
-@pytest.fixture(scope="session")
-def prefect_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """API, Prefect server and a worker, as `prefect-olake up` starts them."""
+@contextmanager
+def running_stack(
+    data_dir: Path, prefix: str = "e2e"
+) -> Iterator[tuple[Stack, subprocess.Popen[bytes]]]:
+    """API, Prefect server and a worker as `prefect-olake up` starts them, on free ports and
+    a fresh Postgres metadata database; stopped with SIGTERM by pid at the end."""
     require_port("PostgreSQL", 5432)
-    data_dir = tmp_path_factory.mktemp("stack")
-    metadata_url = _metadata_db()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    metadata_url = _metadata_db(prefix)
     port, prefect_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OLAKE_"))}
     env.update(
@@ -86,24 +89,11 @@ def prefect_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         OLAKE_SYNC_RETRY_DELAY="1",
     )
     output = data_dir / "up.log"
+    argv = [sys.executable, "-m", "deployments.cli", "up", "--data-dir", str(data_dir)]
+    argv += ["--port", str(port), "--prefect-port", str(prefect_port)]
     with output.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "deployments.cli",
-                "up",
-                "--port",
-                str(port),
-                "--prefect-port",
-                str(prefect_port),
-                "--data-dir",
-                str(data_dir),
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            argv, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )
     stack = Stack(
         api_url=f"http://127.0.0.1:{port}",
@@ -113,7 +103,7 @@ def prefect_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     try:
         _wait_healthy(stack.api_url, process, output)
-        yield stack
+        yield stack, process
     finally:
         os.kill(process.pid, signal.SIGTERM)
         try:
@@ -121,6 +111,13 @@ def prefect_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         except subprocess.TimeoutExpired:
             os.kill(process.pid, signal.SIGKILL)
             process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def prefect_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One stack for the whole session."""
+    with running_stack(tmp_path_factory.mktemp("stack")) as (stack, _):
+        yield stack
 
 
 @contextmanager
