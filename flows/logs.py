@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from connectors.logging import SecretFilter
 
 _CONNECTORS = "connectors"
 _PREFECT_LOGGERS = ("prefect", "prefect.flow_runs", "prefect.task_runs", "")
+_DRAIN_SECONDS = 30  # a loaded server may take seconds; never block a run's end forever
 
 
 class _RunId(logging.Filter):
@@ -42,3 +45,21 @@ def route_connector_logs(flow_run_id: Any) -> None:
         for existing in logging.getLogger(name).handlers:
             if not any(isinstance(f, SecretFilter) for f in existing.filters):
                 existing.addFilter(secrets)
+
+
+@contextmanager
+def logs_sent_before_end() -> Iterator[None]:
+    """Send the run's queued logs before its final state: a finished run's logs are complete.
+
+    Prefect ships logs from a background worker every few seconds, and sets the final state
+    before that worker drains; a client reading logs as soon as it sees Failed would miss
+    the very lines that say why.
+    """
+    from prefect._internal.concurrency.event_loop import get_running_loop
+    from prefect.logging.handlers import APILogWorker
+
+    try:
+        yield
+    finally:
+        if get_running_loop() is None:  # a sync flow's thread: blocking here is safe
+            APILogWorker.drain_all(timeout=_DRAIN_SECONDS)

@@ -9,12 +9,13 @@ from prefect import flow
 from prefect.runtime import flow_run as this_run
 
 from flows import context
-from flows.logs import route_connector_logs
+from flows.logs import logs_sent_before_end, route_connector_logs
 from flows.runs import on_end, record, run_name, tag_run
 from flows.steps import SyncFailed, sync_step
 from metadata import runs
 
 if TYPE_CHECKING:
+    from flows.context import JobContext
     from flows.tasks import StreamStats
 
 
@@ -34,9 +35,13 @@ def sync_job(job_id: int, clear_streams: list[str] | None = None) -> dict[str, i
     With `clear_streams` (stream keys, `namespace.name`), drop those streams' data from the
     destination and forget their state instead: OLake's clear-destination, as a run of the job.
     """
-    context.forget(job_id)
-    job = context.current(job_id)
     route_connector_logs(this_run.id)
+    with logs_sent_before_end():
+        context.forget(job_id)
+        return _run(context.current(job_id), clear_streams)
+
+
+def _run(job: JobContext, clear_streams: list[str] | None) -> dict[str, int]:
     tag_run(job)
     record(this_run, runs.RUNNING, start_time=datetime.now(UTC))
     if clear_streams is not None:

@@ -142,7 +142,7 @@ def test_run_is_retried_and_leaves_no_partial_file(
 
     streams = [t for t in task_runs(prefect_stack, run_id) if t.name == f"{SCHEMA}.events"]
     assert len(streams) == 1 and streams[0].run_count == 2, streams  # failed once, retried once
-    deadline = time.monotonic() + 10  # logs reach Prefect 1-2 s after the run ends
+    deadline = time.monotonic() + 10  # logs are sent before the end; margin for a slow server
     while True:
         path = f"{BASE}/jobs/{job['id']}/task/{run_id}/logs"
         text = "\n".join(m["message"] for m in client.get(path).json()["data"]["task_logs"])
