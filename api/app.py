@@ -26,6 +26,7 @@ from api.olake import (
 from api.orc import auth as orc_auth
 from api.orc import jobs as orc_jobs
 from api.orc import runs as orc_runs
+from api.services.callers import CallerCache
 from api.services.listings import ListCache
 from api.services.login_guard import LoginGuard
 from api.ui import SinglePageApp
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.cipher = cipher_for(app.state.secret_key)
     app.state.prefect_api_url = prefect_api_url()
     app.state.list_cache = ListCache()
+    app.state.callers = CallerCache()
 
     install_error_handlers(app)
     routers = (

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from cryptography.fernet import Fernet
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session as DBSession
 
+from api.services.callers import CallerCache
 from api.services.listings import ListCache
 from api.tokens import read_token
-from metadata import users
-from metadata.db import session_scope
+from metadata.db import end_session
 from metadata.errors import Unauthorized
 from metadata.models import Project, User
-from metadata.projects import resolve_project
 from metadata.settings import Settings
 
 
@@ -26,9 +26,16 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_db(request: Request) -> Iterator[DBSession]:
-    with session_scope(request.app.state.session_factory) as db:
+async def get_db(request: Request) -> AsyncIterator[DBSession]:
+    """session_scope, with one hop to the thread pool instead of two: a new session does no
+    I/O until it is used, so only its end (commit or roll back, close) needs a thread."""
+    db = request.app.state.session_factory()
+    try:
         yield db
+    except BaseException:
+        await run_in_threadpool(end_session, db, commit=False)
+        raise
+    await run_in_threadpool(end_session, db, commit=True)
 
 
 async def get_cipher(request: Request) -> Fernet:
@@ -61,29 +68,35 @@ def get_current_user(request: Request, db: SessionDep, settings: SettingsDep) ->
     if not token:
         raise Unauthorized("Authentication required")
     claims = read_token(token, secret=request.app.state.secret_key)
-    session = users.read_live_session(db, session_id=claims["sid"])
-    user = users.read_user(db, username=claims["sub"])
-    if session is None or user is None or session.user_id != user.id:
-        raise Unauthorized("Authentication required: session expired or logged out")
-    request.state.session_id = session.id
+    callers: CallerCache = request.app.state.callers
+    user = callers.user(db, session_id=claims["sid"], username=claims["sub"])
+    request.state.session_id = claims["sid"]
     return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+async def _in_project(
+    request: Request, db: DBSession, user: User, project_id: str, need: str
+) -> Project:
+    # Async, so that the usual case (answered from the cache, after get_current_user read
+    # the revisions) costs no hop to the thread pool.
+    settings: Settings = request.app.state.settings
+    if project_id in settings.default_project_aliases:
+        project_id = settings.default_project_id
+    callers: CallerCache = request.app.state.callers
+    known = callers.known_project(db, project_id=project_id, user=user, need=need)
+    if known is not None:
+        return known
+    return await run_in_threadpool(callers.project, db, project_id=project_id, user=user, need=need)
+
+
 def _project(need: str):  # type: ignore[no-untyped-def]
-    def dependency(
-        project_id: str, db: SessionDep, user: CurrentUser, settings: SettingsDep
+    async def dependency(
+        request: Request, project_id: str, db: SessionDep, user: CurrentUser
     ) -> Project:
-        return resolve_project(
-            db,
-            project_id=project_id,
-            user=user,
-            default_id=settings.default_project_id,
-            aliases=set(settings.default_project_aliases),
-            need=need,
-        )
+        return await _in_project(request, db, user, project_id, need)
 
     return dependency
 
@@ -92,15 +105,10 @@ ProjectDep = Annotated[Project, Depends(_project("read"))]
 EditableProjectDep = Annotated[Project, Depends(_project("edit"))]
 
 
-def _default_project(db: SessionDep, user: CurrentUser, settings: SettingsDep) -> Project:
+async def _default_project(request: Request, db: SessionDep, user: CurrentUser) -> Project:
     """Dialects without project ids in their paths act in the caller's default project."""
-    return resolve_project(
-        db,
-        project_id=settings.default_project_id,
-        user=user,
-        default_id=settings.default_project_id,
-        aliases=set(settings.default_project_aliases),
-    )
+    settings: Settings = request.app.state.settings
+    return await _in_project(request, db, user, settings.default_project_id, "read")
 
 
 DefaultProjectDep = Annotated[Project, Depends(_default_project)]

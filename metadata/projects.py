@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import NamedTuple
+
 from sqlalchemy.orm import Session as DBSession
 
 from metadata.errors import Forbidden, NotFound
@@ -31,26 +32,27 @@ def add_member(db: DBSession, *, project_id: str, user: User, role: str = "admin
     return membership
 
 
-def resolve_project(
-    db: DBSession,
-    *,
-    project_id: str,
-    user: User,
-    default_id: str,
-    aliases: set[str],
-    need: str = "read",
-) -> Project:
-    """The project of a request: 404 when unknown, 403 when not a member or the role is too low."""
-    if project_id in aliases:
-        project_id = default_id
+class Access(NamedTuple):
+    """A user's standing in a project: the project (None when unknown) and their role there."""
+
+    project: Project | None
+    role: str | None
+
+
+def read_access(db: DBSession, *, project_id: str, user_id: int) -> Access:
     project = db.get(Project, project_id)
     if project is None:
+        return Access(None, None)
+    membership = db.get(Membership, (project.id, user_id))
+    return Access(project, membership.role if membership else None)
+
+
+def check_access(access: Access, *, project_id: str, need: str = "read") -> Project:
+    """The project: 404 when unknown, 403 when not a member or the role is too low."""
+    if access.project is None:
         raise NotFound(f"project '{project_id}' not found")
-    membership = db.scalar(
-        select(Membership).where(Membership.project_id == project.id, Membership.user_id == user.id)
-    )
-    if membership is None:
+    if access.role is None:
         raise Forbidden("Insufficient permissions: not a member of this project")
-    if ROLES.index(membership.role) < ROLES.index(need):
-        raise Forbidden(f"Insufficient permissions: role '{membership.role}' cannot change this")
-    return project
+    if ROLES.index(access.role) < ROLES.index(need):
+        raise Forbidden(f"Insufficient permissions: role '{access.role}' cannot change this")
+    return access.project

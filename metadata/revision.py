@@ -2,33 +2,72 @@
 
 `jobs` counts changes to jobs, their steps, sources and destinations; `runs` counts changes
 to job runs, which a running sync makes every few seconds and which touch only the last-run
-fields. A cached answer built after reading the counters stays current while they do. That
+fields; `auth` counts changes to users, sessions, projects and memberships (who may call, and
+where). A cached answer built after reading the counters stays current while they do. That
 holds only if every writer bumps them, so the hooks sit on the ORM Session class itself (every
 session of every process: API, worker, flows), not on one factory.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from metadata.models import Destination, Job, JobRun, JobStep, Revision, Source
+from metadata.models import (
+    Destination,
+    Job,
+    JobRun,
+    JobStep,
+    Membership,
+    Project,
+    Revision,
+    Source,
+    User,
+)
+from metadata.models import Session as UserSession
 
-JOBS, RUNS = "jobs", "runs"
+JOBS, RUNS, AUTH = "jobs", "runs", "auth"
 _CHANGED = "olake_revisions_changed"
+_READ = "olake_revisions_read"
 _TRACKED: dict[str, tuple[type, ...]] = {
     JOBS: (Job, JobStep, Source, Destination),
     RUNS: (JobRun,),
+    AUTH: (User, UserSession, Project, Membership),
 }
 
 
-def read(db: Session) -> tuple[int, int] | None:
-    """(jobs, runs); None when a row is missing (then nothing may be cached)."""
-    query = select(Revision.name, Revision.value).where(Revision.name.in_((JOBS, RUNS)))
+class Revisions(NamedTuple):
+    jobs: int
+    runs: int
+    auth: int
+
+    @property
+    def data(self) -> tuple[int, int]:
+        """What the job, source and destination lists depend on."""
+        return self.jobs, self.runs
+
+
+def read(db: Session) -> Revisions | None:
+    """The counters; None when a row is missing (then nothing may be cached).
+
+    Read once per session until it writes: every later read in it may see newer data than the
+    counters say, never older, which is all a cache keyed by them needs.
+    """
+    if _READ in db.info:
+        return db.info[_READ]  # type: ignore[no-any-return]
+    query = select(Revision.name, Revision.value).where(Revision.name.in_(_TRACKED))
     values = {name: value for name, value in db.execute(query)}
-    return (values[JOBS], values[RUNS]) if len(values) == 2 else None
+    found = Revisions(values[JOBS], values[RUNS], values[AUTH]) if len(values) == 3 else None
+    db.info[_READ] = found
+    return found
+
+
+def known(db: Session) -> Revisions | None:
+    """What `read` returned in this session, if it did and nothing was written since; no I/O."""
+    found: Revisions | None = db.info.get(_READ)
+    return found
 
 
 def _changed(session: Session) -> set[str]:
@@ -37,6 +76,7 @@ def _changed(session: Session) -> set[str]:
 
 
 def _note_flush(session: Session, _context: Any) -> None:
+    session.info.pop(_READ, None)  # this session's own writes: read the counters again
     # after_flush still sees the pre-flush collections and attribute history; an object set
     # to the values it had is dirty but unchanged, and needs no bump.
     dirty = [obj for obj in session.dirty if session.is_modified(obj)]
@@ -47,9 +87,13 @@ def _note_flush(session: Session, _context: Any) -> None:
 
 
 def _note_statement(state: ORMExecuteState) -> None:
-    # Bulk UPDATE/DELETE/INSERT bypass the unit of work: count them as changes to both.
+    # Bulk UPDATE/DELETE/INSERT bypass the unit of work: a change to the counter their entity
+    # is tracked under, none for an untracked entity, every counter when it is unknown.
     if state.is_update or state.is_delete or state.is_insert:
-        _changed(state.session).update(_TRACKED)
+        state.session.info.pop(_READ, None)
+        entity = state.bind_mapper.class_ if state.bind_mapper is not None else None
+        names = [n for n, classes in _TRACKED.items() if entity is None or entity in classes]
+        _changed(state.session).update(names)
 
 
 def _bump(session: Session) -> None:

@@ -43,7 +43,7 @@ def login(
 
 @router.get("/auth", response_model=Envelope[UserOut])
 @router.get("/auth/check", response_model=Envelope[UserOut])
-def check_auth(user: CurrentUser) -> Envelope[UserOut]:
+async def check_auth(user: CurrentUser) -> Envelope[UserOut]:
     return Envelope(message="authenticated", data=UserOut(username=user.username, email=user.email))
 
 

@@ -94,9 +94,9 @@ def make_router(model: type[Source] | type[Destination], plural: str) -> APIRout
         return Envelope(message="connection tested", data=TestOut(**result))
 
     @router.get("", response_model=Envelope[list[InstanceListItem]], name=f"list_{plural}")
-    def list_all(project: ProjectDep, db: SessionDep, cache: ListCacheDep) -> Response:
+    async def list_all(project: ProjectDep, db: SessionDep, cache: ListCacheDep) -> Response:
         # Ready JSON bytes (see api.services.listings); response_model still documents the shape.
-        body = listings.instances_body(db, cache, model, project_id=project.id)
+        body = await listings.instances_body(db, cache, model, project_id=project.id)
         return Response(body, media_type="application/json")
 
     @router.post("", response_model=Envelope[InstanceOut], name=f"create_{kind}")

@@ -52,7 +52,7 @@ def create_job(
 
 
 @router.get("/jobs", response_model=Envelope[list[JobOut]])
-def list_jobs(
+async def list_jobs(
     project: ProjectDep,
     db: SessionDep,
     cache: ListCacheDep,
@@ -60,7 +60,7 @@ def list_jobs(
     dest_id: int | None = Query(None),
 ) -> Response:
     # Ready JSON bytes (see api.services.listings); response_model still documents the shape.
-    jobs = listings.job_list(
+    jobs = await listings.job_list(
         db, cache, project_id=project.id, source_id=source_id, destination_id=dest_id
     )
     return Response(jobs.body, media_type="application/json")
@@ -81,8 +81,9 @@ def check_unique(body: CheckUniqueIn, project: ProjectDep, db: SessionDep) -> En
 
 
 @router.get("/jobs/{id}", response_model=Envelope[JobOut])
-def read_job(id: int, project: ProjectDep, db: SessionDep, cache: ListCacheDep) -> Response:
-    body = listings.job_body(db, cache, project_id=project.id, id=id)
+async def read_job(id: int, project: ProjectDep, db: SessionDep, cache: ListCacheDep) -> Response:
+    jobs = await listings.job_list(db, cache, project_id=project.id)
+    body = listings.job_body(jobs, id)
     return Response(body, media_type="application/json")
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
+from fastapi.concurrency import run_in_threadpool
 from pydantic_core import to_json
 from sqlalchemy import RowMapping
 from sqlalchemy.orm import Session as DBSession
@@ -48,6 +49,13 @@ class ListCache:
                 self._locks.clear()
                 self._entries.clear()
             return self._locks.setdefault(key, threading.Lock())
+
+    def peek(self, key: Hashable, version: Hashable | None) -> Any:
+        """The value built for `version`, or None; never builds."""
+        entry = self._entries.get(key)
+        return (
+            entry[1] if entry is not None and version is not None and entry[0] == version else None
+        )
 
     def get(self, key: Hashable, version: Hashable | None, build: Callable[[], T]) -> T:
         """The value built for `version`; the caller reads the version before any data, so
@@ -146,7 +154,7 @@ class JobList:
     by_id: dict[int, dict[str, Any]]  # each job, for the read endpoint
 
 
-def job_list(
+async def job_list(
     db: DBSession,
     cache: ListCache,
     *,
@@ -154,8 +162,26 @@ def job_list(
     source_id: int | None = None,
     destination_id: int | None = None,
 ) -> JobList:
-    versions = revision.read(db)  # before any data: see ListCache.get
+    """The jobs list, from the event loop: a cached answer at once (no I/O once the request
+    has read the revisions to authenticate), else built in the thread pool."""
     filters = (project_id, source_id, destination_id)
+    cached: JobList | None = cache.peek(("jobs", *filters), _known(db))
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(_build_job_list, db, cache, filters)
+
+
+def _known(db: DBSession) -> tuple[int, int] | None:
+    revisions = revision.known(db)
+    return revisions and revisions.data
+
+
+def _build_job_list(
+    db: DBSession, cache: ListCache, filters: tuple[str, int | None, int | None]
+) -> JobList:
+    revisions = revision.read(db)  # before any data: see ListCache.get
+    versions = revisions and revisions.data
+    project_id, source_id, destination_id = filters
 
     def fields() -> list[dict[str, Any]]:
         listing = job_records.list_job_rows(
@@ -174,9 +200,9 @@ def job_list(
     return cache.get(("jobs", *filters), versions, build)
 
 
-def job_body(db: DBSession, cache: ListCache, *, project_id: str, id: int) -> bytes:
-    """One job, taken from the project's cached list: its live jobs are exactly those."""
-    job = job_list(db, cache, project_id=project_id).by_id.get(id)
+def job_body(jobs: JobList, id: int) -> bytes:
+    """One job, taken from the project's list: its live jobs are exactly those."""
+    job = jobs.by_id.get(id)
     if job is None:
         raise NotFound(f"job {id} not found")
     return envelope("", job)
@@ -263,12 +289,24 @@ def _entry_with_run(entry: dict[str, Any], run: RowMapping | None) -> dict[str, 
     }
 
 
-def instances_body(
+async def instances_body(
     db: DBSession, cache: ListCache, model: type[Source] | type[Destination], *, project_id: str
 ) -> bytes:
-    """Every live source (or destination) with the live jobs that use it."""
+    """Every live source (or destination) with the live jobs that use it; from the event loop,
+    as job_list."""
     kind = "source" if model is Source else "destination"
-    versions = revision.read(db)  # before any data: see ListCache.get
+    cached: bytes | None = cache.peek((kind, project_id), _known(db))
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(_build_instances_body, db, cache, model, project_id)
+
+
+def _build_instances_body(
+    db: DBSession, cache: ListCache, model: type[Source] | type[Destination], project_id: str
+) -> bytes:
+    kind = "source" if model is Source else "destination"
+    revisions = revision.read(db)  # before any data: see ListCache.get
+    versions = revisions and revisions.data
 
     def build() -> bytes:
         items = cache.get(
