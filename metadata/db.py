@@ -18,6 +18,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # wait for a connection take every thread from the requests holding one: nothing moves until
 # the pool's 30 s timeout (seen under load as 500s and 60 s stalls). So: a connection per thread.
 THREADS = 40
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -46,7 +47,15 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=THREADS - 10)
+    # A server that accepts TCP and never answers (frozen, half-dead network path) would hold
+    # a connect, and the request's thread, forever: fail it as unavailable (503) instead.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=THREADS - 10,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -62,7 +71,19 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     session = factory()
     try:
         yield session
-        session.commit()
+    except BaseException:
+        end_session(session, commit=False)
+        raise
+    end_session(session, commit=True)
+
+
+def end_session(session: Session, *, commit: bool) -> None:
+    """Leave a session as session_scope does: commit (or roll back), then close."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     except BaseException:
         session.rollback()
         raise
