@@ -87,6 +87,8 @@ def running_stack(
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         OLAKE_DATABASE_URL=metadata_url,
         OLAKE_SYNC_RETRY_DELAY="1",
+        # No httpfs (OpenSSL) for DuckDB here: encrypted DuckDB files are written with mbedTLS.
+        OLAKE_DUCKDB_FORCE_MBEDTLS_UNSAFE="1",
     )
     output = data_dir / "up.log"
     argv = [sys.executable, "-m", "deployments.cli", "up", "--data-dir", str(data_dir)]

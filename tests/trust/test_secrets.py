@@ -1,7 +1,8 @@
 """A planted secret never leaves: not in API responses, Prefect logs, artifacts, parameters or logs.
 
-Secrets planted: a Postgres source password and an HTTP API source's header token. The check,
-discover and sync paths run for real on the session stack, including a sync that fails.
+Secrets planted: a Postgres source password, an HTTP API source's header token, and a DuckDB
+destination's encryption key (and a wrong one). The check, discover and sync paths run for real on
+the session stack, including a sync whose source fails and one whose destination refuses its key.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import duckdb
 import httpx
 import pytest
 
@@ -22,6 +24,9 @@ from tests.stack import BASE, Stack, api_client, pg_execute, prefect_client, syn
 
 SECRET = f"planted-{uuid.uuid4().hex}"
 HEADER_SECRET = f"token-{uuid.uuid4().hex}"
+DUCKDB_SECRET = f"duckdb-key-{uuid.uuid4().hex}"
+WRONG_DUCKDB_SECRET = f"duckdb-wrong-{uuid.uuid4().hex}"
+SECRETS = (SECRET, HEADER_SECRET, DUCKDB_SECRET, WRONG_DUCKDB_SECRET)
 SCHEMA = "trust_secrets"
 
 
@@ -57,15 +62,19 @@ def items_api() -> Iterator[str]:
     server.shutdown()
 
 
-def _job(call: Recorder, name: str, source: dict[str, Any], out: Path) -> int:
+def _parquet(out: Path) -> dict[str, Any]:
+    return {"type": "parquet", "config": {"local_path": str(out)}}
+
+
+def _duckdb(path: Path, key: str) -> dict[str, Any]:
+    return {"type": "duckdb", "config": {"db_path": str(path), "encryption_key": key}}
+
+
+def _job(call: Recorder, name: str, source: dict[str, Any], destination: dict[str, Any]) -> int:
     body = {
         "name": name,
         "source": source,
-        "destination": {
-            "name": f"{name}-dst",
-            "type": "parquet",
-            "config": {"local_path": str(out)},
-        },
+        "destination": {"name": f"{name}-dst", **destination},
         "frequency": "0 3 * * *",
     }
     response = call("POST", f"{BASE}/jobs", json=body)
@@ -91,12 +100,18 @@ def test_planted_secrets_appear_nowhere(
         "schemas": [SCHEMA],
     }
     api = {"url": items_api, "headers": {"Authorization": f"Bearer {HEADER_SECRET}"}}
+    vault = tmp_path / "vault.duckdb"  # the check creates it, encrypted with DUCKDB_SECRET
+    duck, wrong_duck = _duckdb(vault, DUCKDB_SECRET), _duckdb(vault, WRONG_DUCKDB_SECRET)
 
-    for kind, type_, config in (("sources", "postgres", pg), ("sources", "api", api)):
-        assert (
-            call("POST", f"{BASE}/{kind}/test", json={"type": type_, "config": config}).status_code
-            == 200
-        )
+    for kind, type_, config, status in (
+        ("sources", "postgres", pg, "SUCCEEDED"),
+        ("sources", "api", api, "SUCCEEDED"),
+        ("destinations", "duckdb", duck["config"], "SUCCEEDED"),
+        ("destinations", "duckdb", wrong_duck["config"], "FAILED"),
+    ):
+        response = call("POST", f"{BASE}/{kind}/test", json={"type": type_, "config": config})
+        assert response.status_code == 200, response.text
+        assert response.json()["data"]["connection_result"]["status"] == status, response.text
     assert (
         call("POST", f"{BASE}/sources/streams", json={"type": "postgres", "config": pg}).status_code
         == 200
@@ -106,24 +121,42 @@ def test_planted_secrets_appear_nowhere(
         call,
         f"secret-pg-{uuid.uuid4().hex[:6]}",
         {"name": f"pg-{uuid.uuid4().hex[:6]}", "type": "postgres", "config": pg},
-        tmp_path / "a",
+        _parquet(tmp_path / "a"),
     )
     api_job = _job(
         call,
         f"secret-api-{uuid.uuid4().hex[:6]}",
         {"name": f"api-{uuid.uuid4().hex[:6]}", "type": "api", "config": api},
-        tmp_path / "b",
+        _parquet(tmp_path / "b"),
     )
     broken = dict(pg, database=f"no_db_{uuid.uuid4().hex[:6]}")  # this run fails
     failing = _job(
         call,
         f"secret-bad-{uuid.uuid4().hex[:6]}",
         {"name": f"bad-{uuid.uuid4().hex[:6]}", "type": "postgres", "config": broken},
-        tmp_path / "c",
+        _parquet(tmp_path / "c"),
+    )
+    encrypted = _job(
+        call,
+        f"secret-duck-{uuid.uuid4().hex[:6]}",
+        {"name": f"pg-duck-{uuid.uuid4().hex[:6]}", "type": "postgres", "config": pg},
+        duck,
+    )
+    refused = _job(  # this run fails: the key does not open the file the run above wrote
+        call,
+        f"secret-duck-bad-{uuid.uuid4().hex[:6]}",
+        {"name": f"pg-duck-bad-{uuid.uuid4().hex[:6]}", "type": "postgres", "config": pg},
+        wrong_duck,
     )
 
     run_ids = []
-    for job_id, expected in ((good, "Completed"), (api_job, "Completed"), (failing, "Failed")):
+    for job_id, expected in (
+        (good, "Completed"),
+        (api_job, "Completed"),
+        (failing, "Failed"),
+        (encrypted, "Completed"),
+        (refused, "Failed"),
+    ):
         task = sync_and_wait(call.client, job_id, timeout=120)
         assert task["status"] == expected, task
         run_ids.append(task["file_path"])
@@ -152,6 +185,10 @@ def test_planted_secrets_appear_nowhere(
         logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)))
         assert logs, "the runs wrote no logs: nothing was searched"
         haystacks += [log.message for log in logs]
+        # The refused run (the last) failed where it should: at the destination, on its key.
+        assert any(
+            "wrong encryption_key" in log.message for log in logs if log.flow_run_id == ids[-1]
+        ), [log.message for log in logs if log.flow_run_id == ids[-1]]
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=ids))
         )
@@ -165,5 +202,8 @@ def test_planted_secrets_appear_nowhere(
     for log_file in (prefect_stack.data_dir / "logs").glob("*.log"):
         haystacks.append(log_file.read_text(errors="replace"))
 
-    leaks = [h[:200] for h in haystacks if SECRET in h or HEADER_SECRET in h]
+    leaks = [h[:200] for h in haystacks if any(secret in h for secret in SECRETS)]
     assert not leaks, leaks
+    with duckdb.connect() as con:  # the key was used: the rows are there, readable with it
+        con.execute("ATTACH ? AS vault (ENCRYPTION_KEY ?, READ_ONLY)", [str(vault), DUCKDB_SECRET])
+        assert con.execute(f"SELECT count(*) FROM vault.{SCHEMA}.t").fetchone() == (2,)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, Field
 
-from connectors.spec import ConnectorConfig
+from connectors.spec import ConnectorConfig, secret_field
 
 
 class DuckDBConfig(ConnectorConfig):
-    """A DuckDB database file (`db_path`, also accepted as `path`)."""
+    """A DuckDB database file (`db_path`, also accepted as `path`), encrypted when keyed."""
 
     db_path: str = Field(
         ...,
@@ -25,4 +25,10 @@ class DuckDBConfig(ConnectorConfig):
     )
     table_name: str | None = Field(
         None, title="Table name", description="Table for a single-stream job (orc-rust-ator)"
+    )
+    encryption_key: str | None = secret_field(
+        None,
+        title="Encryption key",
+        description="Encrypts the database file at rest (AES-GCM); every reader needs it."
+        " Empty: not encrypted. A file cannot switch between encrypted and not",
     )

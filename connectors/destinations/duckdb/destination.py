@@ -3,11 +3,15 @@
 Writes run in one transaction that each checkpoint commits. A full refresh loads a staging
 table and swaps it for the real one in a single transaction at commit; an incremental
 stream appends, or upserts with `INSERT OR REPLACE` when the stream has a primary key.
+With an `encryption_key`, every connection opens the file attached with that key.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import threading
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -16,11 +20,19 @@ import pyarrow as pa
 from connectors.base import CheckResult, ConfiguredStream, SyncMode
 from connectors.destinations.duckdb.config import DuckDBConfig
 from connectors.errors import ConfigError, ConnectorError, TransientError
+from connectors.logging import mask, register_secret
 
 if TYPE_CHECKING:
     import duckdb
 
 _BATCH = "_olake_batch"
+_ALIAS = "olake"  # the catalog an encrypted file is attached as
+# DuckDB writes encrypted files only with OpenSSL, which its httpfs extension brings; set to 1,
+# it uses its built-in mbedTLS instead, whose nonces do not come from a secure random source.
+UNSAFE_CRYPTO_ENV = "OLAKE_DUCKDB_FORCE_MBEDTLS_UNSAFE"
+_SALT = os.urandom(16)  # names this process's shared instances; never leaves the process
+_attach_lock = threading.Lock()
+_warned_unsafe = threading.Event()
 log = logging.getLogger(__name__)
 
 
@@ -34,9 +46,53 @@ def table_of(config: DuckDBConfig, stream: ConfiguredStream) -> tuple[str, str]:
 
 
 def connect(config: DuckDBConfig) -> duckdb.DuckDBPyConnection:
+    """A connection to the config's file, attached with its `encryption_key` when it has one.
+
+    Connections to one encrypted file share one in-memory DuckDB instance, as those of
+    `duckdb.connect(path)` do: DuckDB lets only one instance open a file, and parallel streams
+    write to the same file. The instance's name tells files and keys apart without the key.
+    """
     import duckdb
 
-    return duckdb.connect(config.db_path)
+    key = config.encryption_key
+    if not key:
+        return duckdb.connect(config.db_path)
+    register_secret(key)  # whatever DuckDB says, no log line or error message shows the key
+    path = os.path.abspath(config.db_path)
+    name = hashlib.sha256(_SALT + f"{path}\0{key}".encode()).hexdigest()[:32]
+    con = duckdb.connect(f":memory:olake_{name}")
+    try:
+        with _attach_lock:  # two streams may open the file at once; one attach is enough
+            if os.environ.get(UNSAFE_CRYPTO_ENV) == "1":
+                if not _warned_unsafe.is_set():
+                    _warned_unsafe.set()
+                    log.warning(
+                        "%s=1: DuckDB encrypts with mbedTLS, not OpenSSL", UNSAFE_CRYPTO_ENV
+                    )
+                con.execute("SET force_mbedtls_unsafe = true")
+            # Bound values: neither the path nor the key is ever part of the SQL text.
+            con.execute(f"ATTACH IF NOT EXISTS ? AS {_ALIAS} (ENCRYPTION_KEY ?)", [path, key])
+        con.execute(f"USE {_ALIAS}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _encryption_error(message: str) -> str | None:
+    """What to tell the user when DuckDB refused a key, or the lack of one; None otherwise."""
+    if "read-only crypto module" in message:
+        return (
+            "cannot write an encrypted DuckDB file: DuckDB needs its httpfs extension (OpenSSL)"
+            " for that; install it where the connectors run (see docs/connectors.md)"
+        )
+    if "Wrong encryption key" in message:
+        return "wrong encryption_key: it does not open this DuckDB file"
+    if "Cannot open encrypted database" in message:
+        return "the DuckDB file is encrypted: set its encryption_key"
+    if "key is explicitly specified" in message and "not encrypted" in message:
+        return "the DuckDB file is not encrypted: remove encryption_key, or use a new file"
+    return None
 
 
 class DuckDBStreamWriter:
@@ -164,7 +220,8 @@ class DuckDBDestination:
             con.execute("SELECT 1").fetchall()
         finally:
             con.close()
-        return CheckResult.succeeded(f"opened {config.db_path}")
+        encrypted = " (encrypted)" if config.encryption_key else ""
+        return CheckResult.succeeded(f"opened {config.db_path}{encrypted}")
 
     def open_writer(
         self, config: Any, stream: ConfiguredStream, schema: pa.Schema
@@ -180,14 +237,18 @@ class DuckDBDestination:
             con.close()
 
     def translate_error(self, exc: BaseException) -> ConnectorError:
-        """The one place DuckDB errors get their kind."""
+        """The one place DuckDB errors get their kind; their text is masked of every secret."""
         import duckdb
 
+        text = mask(str(exc))
+        encryption = _encryption_error(text)
+        if encryption is not None:
+            return ConfigError(encryption, internal_message=f"duckdb: {text}")
         if isinstance(exc, duckdb.IOException):
             # Usually another process holds the file's lock, or the disk is full.
-            return TransientError(f"cannot open or write the DuckDB file: {exc}")
+            return TransientError(f"cannot open or write the DuckDB file: {text}")
         if isinstance(exc, duckdb.PermissionException | duckdb.CatalogException):
-            return ConfigError(f"duckdb: {exc}")
+            return ConfigError(f"duckdb: {text}")
         if isinstance(exc, duckdb.ConversionException | duckdb.ConstraintException):
-            return ConfigError(f"duckdb rejected the data: {exc}")
-        return ConnectorError(f"duckdb: {type(exc).__name__}: {exc}")
+            return ConfigError(f"duckdb rejected the data: {text}")
+        return ConnectorError(f"duckdb: {type(exc).__name__}: {text}")
