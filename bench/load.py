@@ -20,6 +20,7 @@ import os
 import platform
 import random
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -32,6 +33,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.raw_http import HTTPError, RawClient  # noqa: E402
 from bench.stack import ROOT, start_stack, stop_stack, write_section  # noqa: E402
 
 BASE = "/api/v1/project/123"
@@ -121,18 +123,19 @@ def seed_jobs(api: str, data_dir: Path, jobs: int, syncs: int) -> tuple[list[int
     return real, real + stored
 
 
-async def keep_syncing(api: str, job_ids: list[int], stop: asyncio.Event) -> dict[str, int]:
+async def keep_syncing(api: str, job_ids: list[int], stop: asyncio.Event) -> dict[str, Any]:
     """Start every job's sync and start it again whenever it finishes, one task per job (a
-    slow call stalls only its own job); runs started, and calls that failed (they must not
-    end the measurement: they are reported instead)."""
-    counts = {"started": 0, "failed_calls": 0}
+    slow call stalls only its own job); runs started and seen completed, how long the status
+    and sync calls took, and which failed (they must not end the measurement: they are
+    reported instead)."""
+    counts: dict[str, Any] = {"started": 0, "failed_calls": 0, "completed": set(), "calls": []}
     async with httpx.AsyncClient(base_url=api, timeout=60) as client:
         await client.post("/login", json={"username": "owner", "password": "owner-pass-1"})
 
         async def one(job_id: int) -> None:
             while not stop.is_set():
                 try:
-                    counts["started"] += await restart_if_idle(client, job_id)
+                    counts["started"] += await restart_if_idle(client, job_id, counts)
                 except (httpx.HTTPError, KeyError, ValueError) as exc:
                     counts["failed_calls"] += 1
                     print(f"sync of job {job_id}: {type(exc).__name__}: {exc}", flush=True)
@@ -142,25 +145,32 @@ async def keep_syncing(api: str, job_ids: list[int], stop: asyncio.Event) -> dic
     return counts
 
 
-async def restart_if_idle(client: httpx.AsyncClient, job_id: int) -> int:
+async def restart_if_idle(client: httpx.AsyncClient, job_id: int, counts: dict[str, Any]) -> int:
+    started = time.perf_counter()
     tasks = (await client.get(f"{BASE}/jobs/{job_id}/tasks")).json()["data"]
+    counts["calls"].append(time.perf_counter() - started)
+    counts["completed"].update(t["id"] for t in tasks if t["status"] == "Completed")
     if tasks and tasks[0]["status"] in ("Running", "Pending", "Scheduled"):
         return 0
-    return int((await client.post(f"{BASE}/jobs/{job_id}/sync")).status_code == 200)
+    started = time.perf_counter()
+    response = await client.post(f"{BASE}/jobs/{job_id}/sync")
+    counts["calls"].append(time.perf_counter() - started)
+    return int(response.status_code == 200)
 
 
-async def logged_in_client(api: str, index: int) -> httpx.AsyncClient:
+async def logged_in_client(api: str, index: int) -> RawClient:
     """A keep-alive client with its own user and session (argon2 logins are not measured)."""
     name = f"load-{index}"
-    client = httpx.AsyncClient(base_url=api, timeout=30)
-    await client.post("/signup", json={"username": name, "password": "load-pass-1"})
-    response = await client.post("/login", json={"username": name, "password": "load-pass-1"})
-    response.raise_for_status()
-    return client
+    async with httpx.AsyncClient(base_url=api, timeout=30) as client:
+        await client.post("/signup", json={"username": name, "password": "load-pass-1"})
+        response = await client.post("/login", json={"username": name, "password": "load-pass-1"})
+        response.raise_for_status()
+        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    return RawClient(api, {"Cookie": cookie})
 
 
 async def client_loop(
-    client: httpx.AsyncClient,
+    client: RawClient,
     index: int,
     job_ids: list[int],
     deadline: float,
@@ -181,8 +191,8 @@ async def client_loop(
         path = path or f"{BASE}/jobs/{rng.choice(job_ids)}"
         started = time.perf_counter()
         try:
-            status = (await client.get(path)).status_code
-        except httpx.HTTPError as exc:
+            status = await client.get(path)
+        except HTTPError as exc:
             status = 0
             waited = time.perf_counter() - started
             failures.append(f"{label}: {type(exc).__name__} after {waited:.1f} s")
@@ -306,7 +316,13 @@ async def run_load(
         "statuses": sorted({status for _, _, status in results}),
         "failures": failures[:20],
         "sync_runs_started": runs["started"],
+        "sync_runs_completed": len(runs["completed"]),
         "sync_calls_failed": runs["failed_calls"],
+        "sync_call_seconds": {
+            "count": len(runs["calls"]),
+            "p50": round(statistics.median(runs["calls"]), 2) if runs["calls"] else None,
+            "max": round(max(runs["calls"]), 2) if runs["calls"] else None,
+        },
         "cpu": cpu,
         "endpoints": {
             label: {
@@ -340,7 +356,7 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
         + (f" --nice-runs {args.nice_runs}" if args.nice_runs else "")
         + "`"
     )
-    cpu = result["cpu"]
+    cpu, calls = result["cpu"], result["sync_call_seconds"]
     memory_kib = int(Path("/proc/meminfo").read_text().split()[1])
     machine = (
         f"{platform.node()} ({os.cpu_count()} cores, {memory_kib / 2**20:.0f} GiB, "
@@ -349,7 +365,8 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
     return f"""{command} on {machine}, {when}. Embedded default (SQLite metadata, Prefect on
 SQLite, one worker), {args.jobs} jobs in the store, {args.syncs} syncs of a
 {args.rows:,}-row Postgres table kept running ({result["sync_runs_started"]} runs started,
-{result["sync_calls_failed"]} sync/status calls failed),
+{result["sync_runs_completed"]} seen completed; {calls["count"]} status and sync calls,
+p50 {calls["p50"]} s, slowest {calls["max"]} s, {result["sync_calls_failed"]} failed),
 {args.clients} clients each logged in as its own user.
 
 {result["requests"]} requests in {result["seconds"]} s: **{result["throughput"]} requests/s**,
@@ -392,6 +409,9 @@ def main() -> None:
             result = asyncio.run(run_load(api, args.clients, args.seconds, syncs, all_ids))
         finally:
             stop_stack(process)
+            kept = ROOT / "bench" / "results" / "load-logs"  # the stack's logs, to look into
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(data_dir / "logs", kept)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "load.json").write_text(json.dumps(result, indent=2))

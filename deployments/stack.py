@@ -173,6 +173,8 @@ class Stack:
                 "uvicorn",
                 "--factory",
                 "api.main:make_app",
+                "--http",
+                "api.main:NoDelayHTTP",
                 "--host",
                 self.host,
                 "--port",
