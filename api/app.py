@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.exc import IntegrityError
 
 from api import health
 from api.errors import install_error_handlers
@@ -52,8 +53,13 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        with session_scope(session_factory) as db:
-            ensure_project(db, project_id=settings.default_project_id)
+        try:
+            with session_scope(session_factory) as db:
+                ensure_project(db, project_id=settings.default_project_id)
+        except IntegrityError:
+            # Another API process (--workers 2) created it at the same moment: it is there now.
+            with session_scope(session_factory) as db:
+                ensure_project(db, project_id=settings.default_project_id)
         yield
         engine.dispose()
 
