@@ -145,16 +145,26 @@ async def keep_syncing(api: str, job_ids: list[int], stop: asyncio.Event) -> dic
     return counts
 
 
+def _note_call(counts: dict[str, Any], what: str, job_id: int, seconds: float) -> None:
+    counts["calls"].append(seconds)
+    if seconds > 5:
+        print(f"slow call: {what} of job {job_id} took {seconds:.1f} s", flush=True)
+
+
 async def restart_if_idle(client: httpx.AsyncClient, job_id: int, counts: dict[str, Any]) -> int:
     started = time.perf_counter()
-    tasks = (await client.get(f"{BASE}/jobs/{job_id}/tasks")).json()["data"]
-    counts["calls"].append(time.perf_counter() - started)
+    try:
+        tasks = (await client.get(f"{BASE}/jobs/{job_id}/tasks")).json()["data"]
+    finally:
+        _note_call(counts, "GET tasks", job_id, time.perf_counter() - started)
     counts["completed"].update(t["id"] for t in tasks if t["status"] == "Completed")
     if tasks and tasks[0]["status"] in ("Running", "Pending", "Scheduled"):
         return 0
     started = time.perf_counter()
-    response = await client.post(f"{BASE}/jobs/{job_id}/sync")
-    counts["calls"].append(time.perf_counter() - started)
+    try:
+        response = await client.post(f"{BASE}/jobs/{job_id}/sync")
+    finally:
+        _note_call(counts, "POST sync", job_id, time.perf_counter() - started)
     return int(response.status_code == 200)
 
 
@@ -274,8 +284,22 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
+def revisions(data_dir: Path) -> dict[str, int]:
+    """The metadata store's revision counters: how often the cached lists were rebuilt."""
+    engine = create_engine(f"sqlite:///{data_dir / 'metadata.db'}")
+    with engine.connect() as conn:
+        found = dict(conn.execute(text("SELECT name, value FROM revisions")).tuples().all())
+    engine.dispose()
+    return found
+
+
 async def run_load(
-    api: str, clients: int, seconds: float, syncs: list[int], all_ids: list[int]
+    api: str,
+    data_dir: Path,
+    clients: int,
+    seconds: float,
+    syncs: list[int],
+    all_ids: list[int],
 ) -> dict[str, Any]:
     stop = asyncio.Event()
     syncing = asyncio.create_task(keep_syncing(api, syncs, stop))
@@ -286,6 +310,7 @@ async def run_load(
     pid = api_pid(api)
     cpu_before = (resource.getrusage(resource.RUSAGE_SELF), tree_cpu(pid) if pid else 0.0)
     busy_before = machine_busy()
+    revisions_before = revisions(data_dir)
     started = time.monotonic()
     deadline = started + seconds
     await asyncio.gather(
@@ -294,6 +319,7 @@ async def run_load(
     elapsed = time.monotonic() - started
     usage, api_cpu = resource.getrusage(resource.RUSAGE_SELF), tree_cpu(pid) if pid else 0.0
     busy_after = machine_busy()
+    revisions_after = revisions(data_dir)
     stop.set()
     runs = await syncing
     for client in http:
@@ -315,6 +341,7 @@ async def run_load(
         "errors": errors,
         "statuses": sorted({status for _, _, status in results}),
         "failures": failures[:20],
+        "revision_bumps": {k: v - revisions_before.get(k, 0) for k, v in revisions_after.items()},
         "sync_runs_started": runs["started"],
         "sync_runs_completed": len(runs["completed"]),
         "sync_calls_failed": runs["failed_calls"],
@@ -366,7 +393,8 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
 SQLite, one worker), {args.jobs} jobs in the store, {args.syncs} syncs of a
 {args.rows:,}-row Postgres table kept running ({result["sync_runs_started"]} runs started,
 {result["sync_runs_completed"]} seen completed; {calls["count"]} status and sync calls,
-p50 {calls["p50"]} s, slowest {calls["max"]} s, {result["sync_calls_failed"]} failed),
+p50 {calls["p50"]} s, slowest {calls["max"]} s, {result["sync_calls_failed"]} failed;
+revision counters bumped meanwhile, so lists rebuilt: {result["revision_bumps"]}),
 {args.clients} clients each logged in as its own user.
 
 {result["requests"]} requests in {result["seconds"]} s: **{result["throughput"]} requests/s**,
@@ -406,7 +434,9 @@ def main() -> None:
             print(f"reniced {renice_runs(process.pid, args.nice_runs)} processes", flush=True)
         try:
             syncs, all_ids = seed_jobs(api, data_dir, args.jobs, args.syncs)
-            result = asyncio.run(run_load(api, args.clients, args.seconds, syncs, all_ids))
+            result = asyncio.run(
+                run_load(api, data_dir, args.clients, args.seconds, syncs, all_ids)
+            )
         finally:
             stop_stack(process)
             kept = ROOT / "bench" / "results" / "load-logs"  # the stack's logs, to look into

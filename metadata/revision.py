@@ -38,6 +38,11 @@ _TRACKED: dict[str, tuple[type, ...]] = {
 }
 
 
+# Every row: the table holds only these counters, and a fixed statement is compiled once
+# (an IN list is expanded on every execution; this runs on every API request).
+_READ_ALL = select(Revision.name, Revision.value)
+
+
 class Revisions(NamedTuple):
     jobs: int
     runs: int
@@ -57,9 +62,9 @@ def read(db: Session) -> Revisions | None:
     """
     if _READ in db.info:
         return db.info[_READ]  # type: ignore[no-any-return]
-    query = select(Revision.name, Revision.value).where(Revision.name.in_(_TRACKED))
-    values = {name: value for name, value in db.execute(query)}
-    found = Revisions(values[JOBS], values[RUNS], values[AUTH]) if len(values) == 3 else None
+    values = {name: value for name, value in db.execute(_READ_ALL)}
+    known = all(name in values for name in _TRACKED)
+    found = Revisions(values[JOBS], values[RUNS], values[AUTH]) if known else None
     db.info[_READ] = found
     return found
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DBSession
 
@@ -13,6 +14,14 @@ from metadata.models import JobRun
 RUNNING, COMPLETED, FAILED, CANCELED = "Running", "Completed", "Failed", "Canceled"
 SCHEDULED, PENDING = "Scheduled", "Pending"
 FINAL = {COMPLETED, FAILED, CANCELED}
+
+
+def preload(db: DBSession, flow_run_ids: list[str]) -> list[JobRun]:
+    """Load these runs into the session in one query: record_run then finds each without one,
+    while the caller holds the list (the session keeps only weak references)."""
+    if not flow_run_ids:
+        return []
+    return list(db.scalars(select(JobRun).where(JobRun.flow_run_id.in_(flow_run_ids))))
 
 
 def record_run(

@@ -77,6 +77,8 @@ def tasks(db: DBSession, job: Job, settings: Settings, limit: int = 50) -> list[
     """The job's runs newest first (future scheduled ones left out); refreshes the run index."""
     _require(settings)
     found = orchestration.runs(job, limit=limit)
+    # The UI polls this every few seconds: one query for the runs the index has, not one each.
+    held = run_index.preload(db, [str(run.id) for run in found])
     for run in found:
         if run.start_time is not None or status_of(run) in run_index.FINAL:
             # Cancelled or crashed processes cannot report their own end: Prefect can.
@@ -89,6 +91,7 @@ def tasks(db: DBSession, job: Job, settings: Settings, limit: int = 50) -> list[
                 end_time=run.end_time,
                 created_at=run.created,
             )
+    del held
     return [task_of(run) for run in found]
 
 
