@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session as DBSession
 from deployments import jobs as orchestration
 from metadata import runs as run_index
 from metadata.errors import Conflict, Invalid, NotFound, Unavailable
-from metadata.models import Job
+from metadata.models import Job, JobRun
 from metadata.settings import Settings
 
 if TYPE_CHECKING:
@@ -73,25 +73,37 @@ def task_of(run: FlowRun) -> dict[str, Any]:
     }
 
 
+def _indexed(row: JobRun, run: FlowRun) -> bool:
+    """Whether the index already says what Prefect does of this run (times: at all)."""
+    return (
+        row.state == status_of(run)
+        and (row.start_time is not None or run.start_time is None)
+        and (row.end_time is not None or run.end_time is None)
+    )
+
+
 def tasks(db: DBSession, job: Job, settings: Settings, limit: int = 50) -> list[dict[str, Any]]:
     """The job's runs newest first (future scheduled ones left out); refreshes the run index."""
     _require(settings)
     found = orchestration.runs(job, limit=limit)
     # The UI polls this every few seconds: one query for the runs the index has, not one each.
-    held = run_index.preload(db, [str(run.id) for run in found])
+    indexed = {row.flow_run_id: row for row in run_index.preload(db, [str(r.id) for r in found])}
     for run in found:
-        if run.start_time is not None or status_of(run) in run_index.FINAL:
-            # Cancelled or crashed processes cannot report their own end: Prefect can.
-            run_index.record_run(
-                db,
-                flow_run_id=str(run.id),
-                job_id=job.id,
-                state=status_of(run),
-                start_time=run.start_time,
-                end_time=run.end_time,
-                created_at=run.created,
-            )
-    del held
+        if run.start_time is None and status_of(run) not in run_index.FINAL:
+            continue
+        row = indexed.get(str(run.id))
+        if row is not None and _indexed(row, run):
+            continue  # the run wrote its own state and times: rewriting them only churns caches
+        # Cancelled or crashed processes cannot report their own end: Prefect can.
+        run_index.record_run(
+            db,
+            flow_run_id=str(run.id),
+            job_id=job.id,
+            state=status_of(run),
+            start_time=run.start_time,
+            end_time=run.end_time,
+            created_at=run.created,
+        )
     return [task_of(run) for run in found]
 
 
