@@ -9,7 +9,7 @@ PREFECT_PORT ?= 4200
 DATA_DIR ?= .olake
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format typecheck chromium bench-install bench-full-load bench-orchestration bench-load clean
+.PHONY: help install run test lint format typecheck chromium bench-install bench-full-load bench-orchestration bench-load bench-api-cost clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,6 +56,9 @@ bench-orchestration: $(STAMP) ## Orchestration latency benchmark on the embedded
 
 bench-load: $(STAMP) ## Load benchmark: 50 clients for 60 s, 1,000 jobs, 4 syncs running
 	$(BIN)/python bench/load.py
+
+bench-api-cost: $(STAMP) ## API CPU per request with nothing else running (bench/api_cost.py)
+	$(BIN)/python bench/api_cost.py --workers 2
 
 clean: ## Remove the virtualenv, caches and the local data dir
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache $(DATA_DIR)
