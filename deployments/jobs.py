@@ -207,6 +207,26 @@ def active_clear(job: Job) -> bool:
 
 def runs(job: Job, limit: int = 50) -> list[FlowRun]:
     """The job's flow runs newest first, leaving out runs scheduled in the future."""
+    return tagged_runs(job_tag(job), limit)
+
+
+def read_run(job: Job, flow_run_id: str) -> FlowRun | None:
+    """One of the job's flow runs, or None when the id is unknown or belongs to another job."""
+    return read_tagged_run(job_tag(job), flow_run_id)
+
+
+def project_runs(project_id: str, limit: int = 200) -> list[FlowRun]:
+    """Every job's runs in the project, newest first, in one query by the project tag."""
+    return tagged_runs(f"project:{project_id}", limit)
+
+
+def read_project_run(project_id: str, flow_run_id: str) -> FlowRun | None:
+    """One run, if it belongs to the project; None for unknown ids or other projects' runs."""
+    return read_tagged_run(f"project:{project_id}", flow_run_id)
+
+
+def tagged_runs(tag: str, limit: int) -> list[FlowRun]:
+    """Flow runs carrying `tag`, newest first, leaving out runs scheduled in the future."""
     from prefect.client.schemas.filters import (
         FlowRunFilter,
         FlowRunFilterExpectedStartTime,
@@ -215,7 +235,7 @@ def runs(job: Job, limit: int = 50) -> list[FlowRun]:
     from prefect.client.schemas.sorting import FlowRunSort
 
     flow_run_filter = FlowRunFilter(
-        tags=FlowRunFilterTags(all_=[job_tag(job)]),
+        tags=FlowRunFilterTags(all_=[tag]),
         expected_start_time=FlowRunFilterExpectedStartTime(before_=datetime.now(UTC)),
     )
     with prefect_client() as client:
@@ -224,8 +244,8 @@ def runs(job: Job, limit: int = 50) -> list[FlowRun]:
         )
 
 
-def read_run(job: Job, flow_run_id: str) -> FlowRun | None:
-    """One of the job's flow runs, or None when the id is unknown or belongs to another job."""
+def read_tagged_run(tag: str, flow_run_id: str) -> FlowRun | None:
+    """One flow run, or None when the id is unknown or the run does not carry `tag`."""
     from prefect.exceptions import ObjectNotFound
 
     try:
@@ -237,7 +257,7 @@ def read_run(job: Job, flow_run_id: str) -> FlowRun | None:
             run = client.read_flow_run(run_id)
         except ObjectNotFound:
             return None
-    return run if job_tag(job) in (run.tags or []) else None
+    return run if tag in (run.tags or []) else None
 
 
 def logs(flow_run_id: str, page: int = 200) -> list[dict[str, Any]]:

@@ -6,8 +6,7 @@ secrets registered with the log-masking filter before any connector code runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors import logging as masking
 from connectors.spec import secret_paths
-from metadata.db import make_engine, make_session_factory
+from metadata.db import make_engine, make_session_factory, session_scope
 from metadata.errors import NotFound
 from metadata.models import Job, JobStep
 from metadata.secrets import cipher_for, decrypt_config
@@ -63,17 +62,9 @@ def session_factory() -> sessionmaker[Session]:
     return make_session_factory(make_engine(get_settings().sqlalchemy_url))
 
 
-@contextmanager
-def session() -> Iterator[Session]:
-    db = session_factory()()
-    try:
-        yield db
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
-    finally:
-        db.close()
+def session() -> AbstractContextManager[Session]:
+    """A metadata session that commits on success (metadata.db.session_scope)."""
+    return session_scope(session_factory())
 
 
 def paths_of(kind: str, type: str, version: str) -> list[str]:

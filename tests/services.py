@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 import pytest
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def pg_source(schema: str | None = None, **options: Any) -> dict[str, Any]:
+    """This machine's Postgres (`test` database, trust auth) as a source config."""
+    config: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": 5432,
+        "database": "test",
+        "username": "postgres",
+    }
+    if schema is not None:
+        config["schemas"] = [schema]
+    return {**config, **options}
+
+
 START_HINTS = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
     "MariaDB": "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd",

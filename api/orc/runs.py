@@ -8,7 +8,6 @@ from api.deps import DefaultProjectDep, SessionDep, SettingsDep
 from api.orc.schemas import RunOut
 from api.services import task_jobs
 from deployments import jobs as orchestration
-from deployments.project_runs import project_runs, read_project_run
 from metadata.errors import NotFound
 
 router = APIRouter(prefix="/runs", tags=["orc-rust-ator: runs"])
@@ -24,14 +23,21 @@ def list_runs(
     if not orchestration.enabled(settings):
         return []
     uids = task_jobs.job_uids(db, project.id)
-    return [RunOut(**task_jobs.run_out(run, uids)) for run in project_runs(project.id, limit)]
+    return [
+        RunOut(**task_jobs.run_out(run, uids))
+        for run in orchestration.project_runs(project.id, limit)
+    ]
 
 
 @router.get("/{run_id}", response_model=RunOut)
 def read_run(
     run_id: str, project: DefaultProjectDep, db: SessionDep, settings: SettingsDep
 ) -> RunOut:
-    run = read_project_run(project.id, run_id) if orchestration.enabled(settings) else None
+    run = (
+        orchestration.read_project_run(project.id, run_id)
+        if orchestration.enabled(settings)
+        else None
+    )
     if run is None:
         raise NotFound(f"run {run_id} not found")
     return RunOut(**task_jobs.run_out(run, task_jobs.job_uids(db, project.id)))

@@ -19,9 +19,9 @@ from api.app import create_app
 from deployments.pools import ensure_work_pool
 from metadata.db import migrate
 from metadata.settings import Settings
-from tests.services import free_port
+from tests.services import free_port, pg_source
 
-PG_CONFIG = {"host": "127.0.0.1", "port": 5432, "database": "test", "username": "postgres"}
+PG_CONFIG = pg_source()
 
 
 class PrefectServer:

@@ -13,22 +13,14 @@ from connectors import runner
 from connectors.catalog import configured_streams
 from connectors.errors import ConnectorError, ErrorKind
 from tests.faults.test_worker_kill import rows_in
+from tests.services import pg_source
 from tests.stack import pg_execute
 
 SCHEMA = "fault_resume"
 ROWS = 600_000
 # Two threads reading chunks of several batches (ADBC sends about 1 MB each): their batches
 # would interleave if nothing kept them apart.
-SOURCE = {
-    "host": "127.0.0.1",
-    "port": 5432,
-    "database": "test",
-    "username": "postgres",
-    "schemas": [SCHEMA],
-    "chunk_size": 60_000,
-    "max_threads": 2,
-    "batch_size": 1_000,
-}
+SOURCE = pg_source(SCHEMA, chunk_size=60_000, max_threads=2, batch_size=1_000)
 
 
 @pytest.fixture

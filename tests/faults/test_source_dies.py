@@ -18,20 +18,13 @@ from connectors import runner
 from connectors.catalog import configured_streams
 from connectors.errors import ConnectorError, ErrorKind
 from tests.conftest import unique
+from tests.services import pg_source
 from tests.stack import BASE, Stack, api_client, pg_execute, prefect_client, sync, wait_for_task
 
 SCHEMA = "fault_src"
 ROWS = 600_000
 # Many small chunks on one thread: the read lasts a few seconds, long enough to cut it.
-SOURCE = {
-    "host": "127.0.0.1",
-    "port": 5432,
-    "database": "test",
-    "username": "postgres",
-    "schemas": [SCHEMA],
-    "chunk_size": 10_000,
-    "max_threads": 1,
-}
+SOURCE = pg_source(SCHEMA, chunk_size=10_000, max_threads=1)
 
 
 def seed() -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from connectors import runner
 from tests.conftest import unique
 from tests.faults.own_stack import own_stack, worker_pid
+from tests.services import pg_source
 from tests.stack import (
     BASE,
     FINAL,
@@ -33,15 +34,7 @@ from tests.stack import (
 SCHEMA = "fault_kill"
 ROWS = 2_000_000
 # Small chunks read one at a time: hundreds of checkpoints, so the kill lands between two.
-SOURCE = {
-    "host": "127.0.0.1",
-    "port": 5432,
-    "database": "test",
-    "username": "postgres",
-    "schemas": [SCHEMA],
-    "chunk_size": 5_000,
-    "max_threads": 1,
-}
+SOURCE = pg_source(SCHEMA, chunk_size=5_000, max_threads=1)
 
 
 def seed() -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from connectors import runner
 from tests.conftest import unique
+from tests.services import pg_source
 from tests.stack import (
     BASE,
     Stack,
@@ -51,14 +52,8 @@ def seed() -> None:
 
 
 def source_config(schema: str) -> dict[str, Any]:
-    return {
-        "host": "127.0.0.1",
-        "port": 5432,
-        "database": "test",
-        "username": "postgres",
-        "password": PASSWORD,  # trust auth ignores it; it must never show in a log
-        "schemas": [schema],
-    }
+    # Trust auth ignores the password; it must never show in a log.
+    return pg_source(schema, password=PASSWORD)
 
 
 def incremental_catalog(schema: str) -> dict[str, Any]:

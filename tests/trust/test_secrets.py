@@ -20,6 +20,7 @@ import duckdb
 import httpx
 import pytest
 
+from tests.services import pg_source
 from tests.stack import BASE, Stack, api_client, pg_execute, prefect_client, sync_and_wait
 
 SECRET = f"planted-{uuid.uuid4().hex}"
@@ -91,14 +92,7 @@ def test_planted_secrets_appear_nowhere(
         f"INSERT INTO {SCHEMA}.t VALUES (1, 'a'), (2, 'b');"
     )
     call = Recorder(api_client(prefect_stack))
-    pg = {
-        "host": "127.0.0.1",
-        "port": 5432,
-        "database": "test",
-        "username": "postgres",
-        "password": SECRET,
-        "schemas": [SCHEMA],
-    }
+    pg = pg_source(SCHEMA, password=SECRET)
     api = {"url": items_api, "headers": {"Authorization": f"Bearer {HEADER_SECRET}"}}
     vault = tmp_path / "vault.duckdb"  # the check creates it, encrypted with DUCKDB_SECRET
     duck, wrong_duck = _duckdb(vault, DUCKDB_SECRET), _duckdb(vault, WRONG_DUCKDB_SECRET)

@@ -7,15 +7,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.conftest import unique
+from tests.services import pg_source
 
 BASE = "/api/v1/project/123"
-PG_CONFIG = {
-    "host": "127.0.0.1",
-    "port": 5432,
-    "database": "test",
-    "username": "postgres",
-    "password": "pg-secret-123",
-}
+PG_CONFIG = pg_source(password="pg-secret-123")
 PARQUET_CONFIG = {"type": "PARQUET", "writer": {"local_path": "/tmp/olake-tests-parquet"}}
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.services import pg_source
 from tests.stack import BASE, Stack, api_client, pg_execute, sync_and_wait, tasks, wait_for_task
 
 SCHEMA = "ui_extras"
@@ -40,14 +41,7 @@ def synced(client: httpx.Client, tmp_path_factory: pytest.TempPathFactory) -> di
         "source": {
             "name": f"{name}-pg",
             "type": "postgres",
-            "config": {
-                "host": "127.0.0.1",
-                "port": 5432,
-                "database": "test",
-                "username": "postgres",
-                "password": "x",
-                "schemas": [SCHEMA],
-            },
+            "config": pg_source(SCHEMA, password="x"),
         },
         "destination": {
             "name": f"{name}-pq",

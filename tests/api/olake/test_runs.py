@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import unique
+from tests.services import pg_source
 from tests.stack import (
     BASE,
     FINAL,
@@ -52,13 +53,7 @@ def make_job(client: httpx.Client, out: Path, frequency: str = "0 0 * * *") -> d
         "source": {
             "name": unique("pg"),
             "type": "postgres",
-            "config": {
-                "host": "127.0.0.1",
-                "port": 5432,
-                "database": "test",
-                "username": "postgres",
-                "schemas": [SCHEMA],
-            },
+            "config": pg_source(SCHEMA),
         },
         "destination": {
             "name": unique("pq"),
