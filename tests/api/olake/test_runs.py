@@ -82,10 +82,9 @@ def done(client: httpx.Client, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 class TestSync:
     def test_starts_a_run_at_once(self, client: httpx.Client, done: dict[str, Any]) -> None:
-        started = time.monotonic()
+        # How fast is bench/orchestration.py's to measure; here: the run exists when it answers.
         response = client.post(f"{BASE}/jobs/{done['job']['id']}/sync")
         assert response.status_code == 200, response.text
-        assert time.monotonic() - started < 2
         run_id = response.json()["message"].split("run ")[-1].rstrip(")")
         assert run_id in [t["id"] for t in tasks(client, done["job"]["id"])]
 
