@@ -27,11 +27,12 @@ from api.olake import (
 from api.orc import auth as orc_auth
 from api.orc import jobs as orc_jobs
 from api.orc import runs as orc_runs
+from api.read_cache import ReadCache
 from api.services.callers import CallerCache
 from api.services.listings import ListCache
 from api.services.login_guard import LoginGuard
 from api.ui import SinglePageApp
-from metadata.db import make_engine, make_session_factory, session_scope
+from metadata.db import make_engine, make_loop_engine, make_session_factory, session_scope
 from metadata.projects import ensure_project
 from metadata.secrets import cipher_for
 from metadata.settings import Settings
@@ -50,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     engine = make_engine(settings.sqlalchemy_url)
     session_factory = make_session_factory(engine)
+    loop_engine = make_loop_engine(settings.sqlalchemy_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -62,6 +64,8 @@ def create_app(settings: Settings) -> FastAPI:
                 ensure_project(db, project_id=settings.default_project_id)
         yield
         engine.dispose()
+        if loop_engine is not None:
+            loop_engine.dispose()
 
     app = FastAPI(
         title="prefect-olake",
@@ -100,6 +104,15 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.ui_dir is not None:
         app.add_middleware(SinglePageApp, directory=settings.ui_dir)
     app.state.login_guard = LoginGuard(settings)
+    # Inside the rate limit: answers served again from it are counted like any other.
+    app.add_middleware(
+        ReadCache,
+        session_factory=session_factory,
+        callers=app.state.callers,
+        secret=app.state.secret_key,
+        cookie_name=settings.cookie_name,
+        loop_engine=loop_engine,
+    )
     app.state.rate_limit = FixedWindow(settings.per_process(settings.rate_limit_per_minute), 60)
     app.add_middleware(
         RateLimit,

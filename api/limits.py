@@ -57,17 +57,22 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-def client_key(scope: Scope, secret: str, cookie_name: str) -> str:
-    """The session of a valid token or cookie, else the peer's IP address."""
-    token = ""
+def request_token(scope: Scope, cookie_name: str) -> str:
+    """The bearer token, else the session cookie; "" when there is neither."""
     authorization = _header(scope, b"authorization")
     if authorization.lower().startswith("bearer "):
-        token = authorization[7:].strip()
-    else:
-        for part in _header(scope, b"cookie").split(";"):
-            name, _, value = part.strip().partition("=")
-            if name == cookie_name:
-                token = value
+        return authorization[7:].strip()
+    token = ""
+    for part in _header(scope, b"cookie").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == cookie_name:
+            token = value
+    return token
+
+
+def client_key(scope: Scope, secret: str, cookie_name: str) -> str:
+    """The session of a valid token or cookie, else the peer's IP address."""
+    token = request_token(scope, cookie_name)
     if token:
         try:
             return "sid:" + str(decode(token, secret)["sid"])

@@ -47,12 +47,16 @@ def read_access(db: DBSession, *, project_id: str, user_id: int) -> Access:
     return Access(project, membership.role if membership else None)
 
 
+def role_allows(role: str, need: str) -> bool:
+    return ROLES.index(role) >= ROLES.index(need)
+
+
 def check_access(access: Access, *, project_id: str, need: str = "read") -> Project:
     """The project: 404 when unknown, 403 when not a member or the role is too low."""
     if access.project is None:
         raise NotFound(f"project '{project_id}' not found")
     if access.role is None:
         raise Forbidden("Insufficient permissions: not a member of this project")
-    if ROLES.index(access.role) < ROLES.index(need):
+    if not role_allows(access.role, need):
         raise Forbidden(f"Insufficient permissions: role '{access.role}' cannot change this")
     return access.project

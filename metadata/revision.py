@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import event, select, update
+from sqlalchemy import Connection, event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from metadata.models import (
@@ -62,11 +62,24 @@ def read(db: Session) -> Revisions | None:
     """
     if _READ in db.info:
         return db.info[_READ]  # type: ignore[no-any-return]
-    values = {name: value for name, value in db.execute(_READ_ALL)}
-    known = all(name in values for name in _TRACKED)
-    found = Revisions(values[JOBS], values[RUNS], values[AUTH]) if known else None
+    found = read_on(db)
     db.info[_READ] = found
     return found
+
+
+def read_on(conn: Session | Connection) -> Revisions | None:
+    """The counters as they are now, on any session or connection; nothing remembered."""
+    values = {name: value for name, value in conn.execute(_READ_ALL)}
+    known = all(name in values for name in _TRACKED)
+    return Revisions(values[JOBS], values[RUNS], values[AUTH]) if known else None
+
+
+def assume(db: Session, revisions: Revisions) -> None:
+    """Take counters read on another connection just now as this new session's own `read`:
+    whatever it reads later is at least as new, which is all `read` promises."""
+    if db.in_transaction():
+        raise ValueError("assume() is for a session that has not read anything yet")
+    db.info[_READ] = revisions
 
 
 def known(db: Session) -> Revisions | None:

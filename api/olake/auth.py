@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, bearer_or_cookie
 from api.olake.schemas import Envelope, LoginIn, LoginOut, SignupIn, UserOut
+from api.read_cache import keep_for_user
 from api.services import accounts
 from api.tokens import read_token
 from metadata import users
@@ -43,7 +44,8 @@ def login(
 
 @router.get("/auth", response_model=Envelope[UserOut])
 @router.get("/auth/check", response_model=Envelope[UserOut])
-async def check_auth(user: CurrentUser) -> Envelope[UserOut]:
+async def check_auth(request: Request, user: CurrentUser, db: SessionDep) -> Envelope[UserOut]:
+    keep_for_user(request, db, user.username)
     return Envelope(message="authenticated", data=UserOut(username=user.username, email=user.email))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session as DBSession
 
 from api.deps import (
     CipherDep,
@@ -27,6 +28,7 @@ from api.olake.schemas import (
     TypeVersionIn,
     VersionsOut,
 )
+from api.read_cache import shared_answer
 from api.services import instances as service
 from api.services import listings
 from api.services.connectors import connector_spec, known_versions, resolve_version, test_connection
@@ -94,10 +96,16 @@ def make_router(model: type[Source] | type[Destination], plural: str) -> APIRout
         return Envelope(message="connection tested", data=TestOut(**result))
 
     @router.get("", response_model=Envelope[list[InstanceListItem]], name=f"list_{plural}")
-    async def list_all(project: ProjectDep, db: SessionDep, cache: ListCacheDep) -> Response:
+    async def list_all(
+        request: Request, project: ProjectDep, db: SessionDep, cache: ListCacheDep
+    ) -> Response:
         # Ready JSON bytes (see api.services.listings); response_model still documents the shape.
-        body = await listings.instances_body(db, cache, model, project_id=project.id)
-        return Response(body, media_type="application/json")
+        project_id = project.id
+
+        async def build(session: DBSession) -> bytes:
+            return await listings.instances_body(session, cache, model, project_id=project_id)
+
+        return await shared_answer(request, db, project_id, build)
 
     @router.post("", response_model=Envelope[InstanceOut], name=f"create_{kind}")
     def create(

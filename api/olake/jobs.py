@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session as DBSession
 
 from api.deps import (
     CipherDep,
@@ -24,6 +25,7 @@ from api.olake.schemas import (
     NameOut,
     UniqueOut,
 )
+from api.read_cache import shared_answer
 from api.services import jobs as service
 from api.services import listings
 from api.services import runs as run_service
@@ -53,6 +55,7 @@ def create_job(
 
 @router.get("/jobs", response_model=Envelope[list[JobOut]])
 async def list_jobs(
+    request: Request,
     project: ProjectDep,
     db: SessionDep,
     cache: ListCacheDep,
@@ -60,10 +63,15 @@ async def list_jobs(
     dest_id: int | None = Query(None),
 ) -> Response:
     # Ready JSON bytes (see api.services.listings); response_model still documents the shape.
-    jobs = await listings.job_list(
-        db, cache, project_id=project.id, source_id=source_id, destination_id=dest_id
-    )
-    return Response(jobs.body, media_type="application/json")
+    project_id = project.id
+
+    async def build(session: DBSession) -> bytes:
+        jobs = await listings.job_list(
+            session, cache, project_id=project_id, source_id=source_id, destination_id=dest_id
+        )
+        return jobs.body
+
+    return await shared_answer(request, db, project_id, build)
 
 
 @router.post("/jobs/check-unique", response_model=Envelope[UniqueOut])
@@ -81,10 +89,15 @@ def check_unique(body: CheckUniqueIn, project: ProjectDep, db: SessionDep) -> En
 
 
 @router.get("/jobs/{id}", response_model=Envelope[JobOut])
-async def read_job(id: int, project: ProjectDep, db: SessionDep, cache: ListCacheDep) -> Response:
-    jobs = await listings.job_list(db, cache, project_id=project.id)
-    body = listings.job_body(jobs, id)
-    return Response(body, media_type="application/json")
+async def read_job(
+    request: Request, id: int, project: ProjectDep, db: SessionDep, cache: ListCacheDep
+) -> Response:
+    project_id = project.id
+
+    async def build(session: DBSession) -> bytes:
+        return listings.job_body(await listings.job_list(session, cache, project_id=project_id), id)
+
+    return await shared_answer(request, db, project_id, build)
 
 
 @router.put("/jobs/{id}", response_model=Envelope[JobOut])

@@ -20,7 +20,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from metadata import revision, users
 from metadata.errors import Unauthorized
 from metadata.models import Project, User, utcnow
-from metadata.projects import Access, check_access, read_access
+from metadata.projects import Access, check_access, read_access, role_allows
 
 M = TypeVar("M", User, Project)
 EXPIRED = "Authentication required: session expired or logged out"
@@ -98,6 +98,25 @@ class CallerCache:
         revisions = revision.known(db)
         found = self._get(("access", user.id, project_id), revisions.auth if revisions else None)
         return self._check(found, project_id, need) if found is not None else None
+
+    def known_user(self, auth: int, *, session_id: str, username: str) -> dict[str, Any] | None:
+        """The column values of a live session's user when cached for revision `auth`; None
+        when finding out needs the database. No I/O."""
+        found: tuple[dict[str, Any], datetime] | None = self._get(
+            ("session", session_id, username), auth
+        )
+        if found is None or found[1] <= utcnow():
+            return None
+        return found[0]
+
+    def allows(self, auth: int, *, user_id: int, project_id: str, need: str) -> bool:
+        """Whether access cached for revision `auth` allows `need`; False when not cached."""
+        found: tuple[dict[str, Any] | None, str | None] | None = self._get(
+            ("access", user_id, project_id), auth
+        )
+        if found is None or found[0] is None or found[1] is None:
+            return False
+        return role_allows(found[1], need)
 
     @staticmethod
     def _check(

@@ -53,3 +53,21 @@ class TestRead:
             assert revision.read(db) == first  # remembered: no query
             db.execute(delete(JobState).where(JobState.step_id == -1))
             assert revision.known(db) is None  # this session wrote: read again
+
+
+class TestAssume:
+    def test_counters_read_elsewhere_stand_for_a_new_sessions_own(
+        self, factory: sessionmaker[Session]
+    ) -> None:
+        read_elsewhere = counters(factory)
+        with session_scope(factory) as db:
+            revision.assume(db, read_elsewhere)
+            assert revision.known(db) == read_elsewhere
+            assert revision.read(db) == read_elsewhere  # no second read in the session
+
+    def test_refused_once_the_session_has_read(self, factory: sessionmaker[Session]) -> None:
+        read_elsewhere = counters(factory)
+        with session_scope(factory) as db:
+            revision.read(db)
+            with pytest.raises(ValueError, match="not read anything yet"):
+                revision.assume(db, read_elsewhere)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from metadata.db import session_scope
+from metadata.models import Project
+from metadata.projects import add_member
+from metadata.users import read_user
 from tests.conftest import unique
 from tests.services import pg_source
 
@@ -68,3 +73,14 @@ def make_job(
     response = client.post(f"{BASE}/jobs", json=body)
     assert response.status_code == 200, response.text
     return dict(response.json()["data"])
+
+
+def join_project(app: FastAPI, project: str, username: str, role: str) -> None:
+    """Make `username` a member of `project` (created if missing) with `role`."""
+    with session_scope(app.state.session_factory) as db:
+        if db.get(Project, project) is None:
+            db.add(Project(id=project, name=project))
+            db.flush()
+        found = read_user(db, username=username)
+        assert found is not None
+        add_member(db, project_id=project, user=found, role=role)

@@ -8,9 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from metadata.models import Project
-from metadata.projects import add_member
-from metadata.users import read_user
+from tests.api.olake.factories import join_project
 from tests.conftest import login, signup
 
 # POST routes that only read: a read-only member may call them.
@@ -32,22 +30,12 @@ def concrete(path: str, project: str) -> str:
     return re.sub(r"\{[a-z_]+\}", "1", path)
 
 
-def _join(client: TestClient, project: str, username: str, role: str) -> None:
-    with client.app.state.session_factory.begin() as db:  # type: ignore[attr-defined]
-        if db.get(Project, project) is None:
-            db.add(Project(id=project, name=project))
-            db.flush()
-        user = read_user(db, username=username)
-        assert user is not None
-        add_member(db, project_id=project, user=user, role=role)
-
-
 class TestStrangers:
     def test_every_route_refuses_a_non_member(
         self, client: TestClient, anon: TestClient, app: FastAPI
     ) -> None:
         owner = signup(client)
-        _join(client, "private", owner, "admin")
+        join_project(app, "private", owner, "admin")
         stranger = signup(anon)
         headers = {"Authorization": f"Bearer {login(anon, stranger)}"}
         routes = project_routes(app)
@@ -71,7 +59,7 @@ class TestReadOnlyMembers:
         self, client: TestClient, anon: TestClient, app: FastAPI
     ) -> None:
         reader = signup(anon)
-        _join(client, "shared", reader, "read")
+        join_project(app, "shared", reader, "read")
         headers = {"Authorization": f"Bearer {login(anon, reader)}"}
         for method, path in project_routes(app):
             last = path.rstrip("/").rsplit("/", 1)[-1]
@@ -81,9 +69,9 @@ class TestReadOnlyMembers:
             assert response.status_code == 403, (method, path, response.text)
             assert "role" in response.json()["message"]
 
-    def test_can_read(self, client: TestClient, anon: TestClient) -> None:
+    def test_can_read(self, client: TestClient, anon: TestClient, app: FastAPI) -> None:
         reader = signup(anon)
-        _join(client, "shared", reader, "read")
+        join_project(app, "shared", reader, "read")
         headers = {"Authorization": f"Bearer {login(anon, reader)}"}
         for path in ("sources", "destinations", "jobs"):
             assert anon.get(f"/api/v1/project/shared/{path}", headers=headers).status_code == 200
