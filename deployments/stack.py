@@ -104,8 +104,7 @@ def wait_http(url: str, child: Child | None, timeout: float) -> None:
 class Stack:
     def __init__(self, settings: Settings, host: str, port: int, prefect_port: int) -> None:
         self.settings = settings
-        # Two API processes use both cores; one GIL-bound process tops out near 200 req/s.
-        self.api_workers = settings.api_workers if "OLAKE_API_WORKERS" in os.environ else 2
+        self.api_workers = settings.api_workers
         self.host, self.port, self.prefect_port = host, port, prefect_port
         self.data_dir = settings.data_dir.resolve()
         self.children: list[Child] = []

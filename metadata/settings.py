@@ -51,8 +51,9 @@ class Settings(BaseSettings):
         1,
         ge=1,
         le=16,
-        description="API processes (prefect-olake up sets 2). Rate and login limits are "
-        "counted per process, so each process enforces its share of them",
+        description="API processes under prefect-olake up. One serves the polled lists at "
+        "thousands of requests/s and leaves the other core to syncs; with more, rate and "
+        "login limits are counted per process, each enforcing its share",
     )
     rate_limit_per_minute: int = Field(
         600, ge=1, description="Requests a client (session, else IP) may make per minute"
