@@ -1,8 +1,13 @@
 """The duckdb destination: Arrow batches registered with DuckDB, one table per stream.
 
 Writes run in one transaction that each checkpoint commits. A full refresh loads a staging
-table and swaps it for the real one in a single transaction at commit; an incremental
-stream appends, or upserts with `INSERT OR REPLACE` when the stream has a primary key.
+table and swaps it for the real one in a single transaction at commit. An incremental
+stream with a primary key upserts with `INSERT OR REPLACE`, which a resumed run may repeat
+harmlessly. One without appends, and exactly once: each checkpoint's rows go to a chunk
+table of their own, committed but not in the stream's table (`stage`); the runner commits
+the state naming it, then `publish` moves its rows in and drops it in one transaction (a
+chunk already gone was published). A chunk no committed state names (the run died between
+the two commits) is dropped when the stream is next written, and its rows read again.
 With an `encryption_key`, every connection opens the file attached with that key.
 """
 
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import threading
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,6 +32,7 @@ if TYPE_CHECKING:
     import duckdb
 
 _BATCH = "_olake_batch"
+_CHUNK = "_olake_chunk_"
 _ALIAS = "olake"  # the catalog an encrypted file is attached as
 # DuckDB writes encrypted files only with OpenSSL, which its httpfs extension brings; set to 1,
 # it uses its built-in mbedTLS instead, whose nonces do not come from a secure random source.
@@ -43,6 +50,15 @@ def quote(identifier: str) -> str:
 def table_of(config: DuckDBConfig, stream: ConfiguredStream) -> tuple[str, str]:
     """(schema, table): an explicit `table_name` in the config wins over the stream's names."""
     return config.schema_name or stream.namespace or "main", config.table_name or stream.table_name
+
+
+def chunks_of(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    """The chunk tables of a stream's table (see the module's docstring)."""
+    pattern = re.compile(re.escape(f"{_CHUNK}{table}_") + "[0-9a-f]{12}")
+    names = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [schema]
+    ).fetchall()
+    return [name for (name,) in names if pattern.fullmatch(name)]
 
 
 def connect(config: DuckDBConfig) -> duckdb.DuckDBPyConnection:
@@ -105,6 +121,11 @@ class DuckDBStreamWriter:
         self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(self.schema_name)}")
         if not self.replace and self.pk and self._exists(self.table):
             self._ensure_primary_key()
+        if not self.replace:
+            # The runner published what the committed state names before opening this writer:
+            # any chunk left is one no state names.
+            for chunk in chunks_of(self.con, self.schema_name, self.table):
+                self.con.execute(f"DROP TABLE IF EXISTS {self._qualified(chunk)}")
         self.con.execute("BEGIN")
         if self.replace:
             self.staging = f"_olake_staging_{self.table}_{uuid.uuid4().hex[:8]}"
@@ -117,9 +138,15 @@ class DuckDBStreamWriter:
             else:
                 self._create(self.table, schema)
         self.upsert = bool(self.pk) and self._has_primary_key()
+        # Appends go through chunk tables (see the module's docstring and `stage`).
+        self.chunked = not self.replace and not self.upsert
+        self.chunk = ""  # the chunk table of the rows since the last stage, once there are any
 
     def _qualified(self, table: str) -> str:
         return f"{quote(self.schema_name)}.{quote(table)}"
+
+    def _chunk(self) -> str:
+        return self._qualified(self.chunk)
 
     def _exists(self, table: str) -> bool:
         found = self.con.execute(
@@ -128,13 +155,13 @@ class DuckDBStreamWriter:
         ).fetchall()  # DuckDB wants every result drained before the next statement
         return bool(found)
 
-    def _create(self, table: str, schema: pa.Schema) -> None:
+    def _create(self, table: str, schema: pa.Schema, keyed: bool = True) -> None:
         self.con.register(_BATCH, schema.empty_table())
         try:
             self.con.execute(f"CREATE TABLE {self._qualified(table)} AS SELECT * FROM {_BATCH}")
         finally:
             self.con.unregister(_BATCH)
-        if self.pk:
+        if self.pk and keyed:
             columns = ", ".join(quote(c) for c in self.pk)
             self.con.execute(f"ALTER TABLE {self._qualified(table)} ADD PRIMARY KEY ({columns})")
 
@@ -173,6 +200,12 @@ class DuckDBStreamWriter:
         return bool(found)
 
     def write(self, batch: pa.RecordBatch) -> None:
+        target = self.target
+        if self.chunked:
+            if not self.chunk:
+                self.chunk = f"{_CHUNK}{self.table}_{uuid.uuid4().hex[:12]}"
+                self._create(self.chunk, batch.schema, keyed=False)
+            target = self._qualified(self.chunk)
         self.con.register(_BATCH, pa.Table.from_batches([batch]))
         try:
             verb = "INSERT OR REPLACE" if self.upsert else "INSERT"
@@ -185,15 +218,32 @@ class DuckDBStreamWriter:
                     f" _olake_row FROM {_BATCH}) QUALIFY _olake_row = max(_olake_row)"
                     f" OVER (PARTITION BY {keys})"
                 )
-            self.con.execute(f"{verb} INTO {self.target} BY NAME {select}")
+            self.con.execute(f"{verb} INTO {target} BY NAME {select}")
         finally:
             self.con.unregister(_BATCH)
 
+    def _merge_chunk(self) -> None:
+        if self.chunk:
+            self.con.execute(f"INSERT INTO {self.target} BY NAME SELECT * FROM {self._chunk()}")
+            self.con.execute(f"DROP TABLE {self._chunk()}")
+            self.chunk = ""
+
     def checkpoint(self) -> None:
+        self._merge_chunk()
         self.con.execute("COMMIT")
         self.con.execute("BEGIN")
 
+    def stage(self) -> list[str]:
+        """Commit the rows since the last checkpoint, not in the stream's table yet; the chunk
+        table holding them, if any, for `DuckDBDestination.publish` once the runner committed
+        the state naming it."""
+        self.con.execute("COMMIT")
+        self.con.execute("BEGIN")
+        staged, self.chunk = [self.chunk] if self.chunk else [], ""
+        return staged
+
     def commit(self) -> None:
+        self._merge_chunk()  # rows after the last checkpoint: no state names them, so in now
         if self.replace:
             self.con.execute(f"DROP TABLE IF EXISTS {self._qualified(self.table)}")
             self.con.execute(f"ALTER TABLE {self.target} RENAME TO {quote(self.table)}")
@@ -228,10 +278,29 @@ class DuckDBDestination:
     ) -> DuckDBStreamWriter:
         return DuckDBStreamWriter(config, stream, schema)
 
+    def publish(self, config: Any, stream: ConfiguredStream, names: list[str]) -> None:
+        """Move staged chunks into the stream's table, each in one transaction with its drop;
+        a chunk that is gone was published already."""
+        schema, table = table_of(config, stream)
+        con = connect(config)
+        try:
+            for name in names:
+                if name not in chunks_of(con, schema, table):
+                    continue  # published already (or not ours to touch)
+                chunk, target = f"{quote(schema)}.{quote(name)}", f"{quote(schema)}.{quote(table)}"
+                con.execute("BEGIN")
+                con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {chunk}")
+                con.execute(f"DROP TABLE {chunk}")
+                con.execute("COMMIT")
+        finally:
+            con.close()
+
     def clear(self, config: Any, stream: ConfiguredStream) -> None:
         schema, table = table_of(config, stream)
         con = connect(config)
         try:
+            for chunk in chunks_of(con, schema, table):
+                con.execute(f"DROP TABLE IF EXISTS {quote(schema)}.{quote(chunk)}")
             con.execute(f"DROP TABLE IF EXISTS {quote(schema)}.{quote(table)}")
         finally:
             con.close()
