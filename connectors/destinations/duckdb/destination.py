@@ -313,6 +313,14 @@ class DuckDBDestination:
         encryption = _encryption_error(text)
         if encryption is not None:
             return ConfigError(encryption, internal_message=f"duckdb: {text}")
+        if isinstance(exc, duckdb.ResourceInUseException):
+            # This process holds the file attached under another key (another job's config):
+            # when that run ends, a retry opens it, or fails on a wrong key with a clear error.
+            return TransientError(
+                "the encrypted DuckDB file is open in this process with another encryption_key;"
+                " it is retried once that run ends",
+                internal_message=f"duckdb: {text}",
+            )
         if isinstance(exc, duckdb.IOException):
             # Usually another process holds the file's lock, or the disk is full.
             return TransientError(f"cannot open or write the DuckDB file: {text}")

@@ -241,6 +241,23 @@ def test_two_writers_share_one_encrypted_file(tmp_path: Path, mbedtls: None) -> 
     ]
 
 
+def test_a_file_held_under_another_key_is_transient_and_shows_no_key(
+    tmp_path: Path, mbedtls: None
+) -> None:
+    path = str(tmp_path / "held.duckdb")
+    other = "another-key-0123456789abcdef0123"
+    held = connect(DuckDBConfig(db_path=path, encryption_key=KEY))
+    try:
+        held.execute("CREATE TABLE t (i INTEGER)")
+        with pytest.raises(duckdb.ResourceInUseException) as caught:
+            connect(DuckDBConfig(db_path=path, encryption_key=other))
+        error = DuckDBDestination().translate_error(caught.value)
+    finally:
+        held.close()
+    assert error.kind is ErrorKind.TRANSIENT and "another encryption_key" in str(error)
+    assert KEY not in str(error) and other not in str(error)
+
+
 def test_missing_openssl_is_a_config_error_naming_the_remedy() -> None:
     # What DuckDB says when it may read but not write encrypted files (no httpfs extension).
     exc = duckdb.Error(
