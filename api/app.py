@@ -101,10 +101,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
-    if settings.ui_dir is not None:
-        app.add_middleware(SinglePageApp, directory=settings.ui_dir)
-    app.state.login_guard = LoginGuard(settings)
-    # Inside the rate limit: answers served again from it are counted like any other.
+    # Inside the UI (a browser navigating to a path gets the page, never a kept answer) and
+    # the rate limit (answers served again are counted like any other).
     app.add_middleware(
         ReadCache,
         session_factory=session_factory,
@@ -113,6 +111,9 @@ def create_app(settings: Settings) -> FastAPI:
         cookie_name=settings.cookie_name,
         loop_engine=loop_engine,
     )
+    if settings.ui_dir is not None:
+        app.add_middleware(SinglePageApp, directory=settings.ui_dir)
+    app.state.login_guard = LoginGuard(settings)
     app.state.rate_limit = FixedWindow(settings.per_process(settings.rate_limit_per_minute), 60)
     app.add_middleware(
         RateLimit,

@@ -62,6 +62,16 @@ class TestFallback:
         assert '<div id="root">' in response.text
         assert response.headers["cache-control"] == "no-cache"
 
+    def test_a_browser_gets_the_page_where_the_api_kept_an_answer(
+        self, ui_client: TestClient
+    ) -> None:
+        ui_client.post("/signup", json={"username": "nav", "password": "nav-pass-1"})
+        ui_client.post("/login", json={"username": "nav", "password": "nav-pass-1"})
+        for _ in range(2):  # the second answer is a kept one (api.read_cache)
+            assert ui_client.get("/auth/check").json()["data"]["username"] == "nav"
+        response = ui_client.get("/auth/check", headers=HTML)
+        assert '<div id="root">' in response.text
+
 
 class TestApiUntouched:
     def test_api_routes_answer_json(self, ui_client: TestClient) -> None:
