@@ -250,22 +250,6 @@ def descendants(root: int) -> list[int]:
     return found
 
 
-def renice_runs(stack_pid: int, niceness: int) -> int:
-    """Lower the priority of our stack's worker and warm run launcher (every thread: on Linux
-    nice is per thread), so that the runs they start inherit it; how many processes."""
-    reniced = 0
-    for pid in descendants(stack_pid):
-        try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes()
-            if b"deployments.worker" in argv or b"deployments.warm" in argv:
-                for task in Path(f"/proc/{pid}/task").iterdir():
-                    os.setpriority(os.PRIO_PROCESS, int(task.name), niceness)
-                reniced += 1
-        except OSError:
-            continue
-    return reniced
-
-
 def api_pid(api: str) -> int | None:
     """The uvicorn process serving `api` (a grandchild of `prefect-olake up`)."""
     port = api.rsplit(":", 1)[1]
@@ -379,9 +363,7 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = (
         f"`.venv/bin/python bench/load.py --clients {args.clients} --seconds {args.seconds} "
-        f"--jobs {args.jobs} --syncs {args.syncs}"
-        + (f" --nice-runs {args.nice_runs}" if args.nice_runs else "")
-        + "`"
+        f"--jobs {args.jobs} --syncs {args.syncs}" + "`"
     )
     cpu, calls = result["cpu"], result["sync_call_seconds"]
     memory_kib = int(Path("/proc/meminfo").read_text().split()[1])
@@ -418,20 +400,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--syncs", type=int, default=4)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument(
-        "--nice-runs",
-        type=int,
-        default=0,
-        help="run the worker and the syncs it starts at this nice value (experiment)",
-    )
     args = parser.parse_args()
     seed_table(args.rows)
     with tempfile.TemporaryDirectory(prefix="olake-load-") as tmp:
         data_dir = Path(tmp)
         extra = {"OLAKE_RATE_LIMIT_PER_MINUTE": "1000000", "OLAKE_LOGIN_FAILURES_PER_IP": "100000"}
         process, api, _ = start_stack(data_dir, extra)
-        if args.nice_runs:
-            print(f"reniced {renice_runs(process.pid, args.nice_runs)} processes", flush=True)
         try:
             syncs, all_ids = seed_jobs(api, data_dir, args.jobs, args.syncs)
             result = asyncio.run(

@@ -37,6 +37,14 @@ def _copy(model: type[M], values: dict[str, Any]) -> M:
     return row
 
 
+def _session_key(session_id: str, username: str) -> Hashable:
+    return ("session", session_id, username)
+
+
+def _access_key(user_id: int, project_id: str) -> Hashable:
+    return ("access", user_id, project_id)
+
+
 class CallerCache:
     """Callers by (session, username) and access by (user, project), each for one revision."""
 
@@ -64,7 +72,7 @@ class CallerCache:
         """The user of a live session; 401 when it expired, was revoked or is someone else's."""
         revisions = revision.read(db)  # before any data, as for the list cache
         version = revisions.auth if revisions else None
-        key = ("session", session_id, username)
+        key = _session_key(session_id, username)
         found: tuple[dict[str, Any], datetime] | None = self._get(key, version)
         if found is None:
             session = users.read_live_session(db, session_id=session_id)
@@ -82,7 +90,7 @@ class CallerCache:
         """The project if the user's role there allows `need`; else 404 or 403."""
         revisions = revision.read(db)
         version = revisions.auth if revisions else None
-        key = ("access", user.id, project_id)
+        key = _access_key(user.id, project_id)
         found: tuple[dict[str, Any] | None, str | None] | None = self._get(key, version)
         if found is None:
             access = read_access(db, project_id=project_id, user_id=user.id)
@@ -96,14 +104,14 @@ class CallerCache:
         """`project` when the answer is cached for the revision this session read; None when
         finding out needs the database. No I/O: fit for the event loop."""
         revisions = revision.known(db)
-        found = self._get(("access", user.id, project_id), revisions.auth if revisions else None)
+        found = self._get(_access_key(user.id, project_id), revisions.auth if revisions else None)
         return self._check(found, project_id, need) if found is not None else None
 
     def known_user(self, auth: int, *, session_id: str, username: str) -> dict[str, Any] | None:
         """The column values of a live session's user when cached for revision `auth`; None
         when finding out needs the database. No I/O."""
         found: tuple[dict[str, Any], datetime] | None = self._get(
-            ("session", session_id, username), auth
+            _session_key(session_id, username), auth
         )
         if found is None or found[1] <= utcnow():
             return None
@@ -112,7 +120,7 @@ class CallerCache:
     def allows(self, auth: int, *, user_id: int, project_id: str, need: str) -> bool:
         """Whether access cached for revision `auth` allows `need`; False when not cached."""
         found: tuple[dict[str, Any] | None, str | None] | None = self._get(
-            ("access", user_id, project_id), auth
+            _access_key(user_id, project_id), auth
         )
         if found is None or found[0] is None or found[1] is None:
             return False

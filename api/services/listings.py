@@ -51,7 +51,7 @@ class ListCache:
             return self._locks.setdefault(key, threading.Lock())
 
     def peek(self, key: Hashable, version: Hashable | None) -> Any:
-        """The value built for `version`, or None; never builds."""
+        """The value built for `version`, or None; never builds (built values are never None)."""
         entry = self._entries.get(key)
         return (
             entry[1] if entry is not None and version is not None and entry[0] == version else None
@@ -62,13 +62,13 @@ class ListCache:
         that what is built is at least as new as the version it is stored under."""
         if version is None:
             return build()
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] == version:
-            return cast(T, entry[1])
+        found = self.peek(key, version)
+        if found is not None:
+            return cast(T, found)
         with self._lock(key):  # one build per key at a time; the waiters reuse it
-            entry = self._entries.get(key)
-            if entry is not None and entry[0] == version:
-                return cast(T, entry[1])
+            found = self.peek(key, version)
+            if found is not None:
+                return cast(T, found)
             value = build()
             self._entries[key] = (version, value)
             return value

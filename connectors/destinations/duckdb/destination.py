@@ -61,6 +61,13 @@ def chunks_of(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[s
     return [name for (name,) in names if pattern.fullmatch(name)]
 
 
+def move_chunk(con: duckdb.DuckDBPyConnection, chunk: str, target: str) -> None:
+    """Append a chunk table's rows to `target` and drop it (qualified, quoted names), in the
+    caller's transaction."""
+    con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {chunk}")
+    con.execute(f"DROP TABLE {chunk}")
+
+
 def connect(config: DuckDBConfig) -> duckdb.DuckDBPyConnection:
     """A connection to the config's file, attached with its `encryption_key` when it has one.
 
@@ -145,9 +152,6 @@ class DuckDBStreamWriter:
     def _qualified(self, table: str) -> str:
         return f"{quote(self.schema_name)}.{quote(table)}"
 
-    def _chunk(self) -> str:
-        return self._qualified(self.chunk)
-
     def _exists(self, table: str) -> bool:
         found = self.con.execute(
             "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
@@ -224,8 +228,7 @@ class DuckDBStreamWriter:
 
     def _merge_chunk(self) -> None:
         if self.chunk:
-            self.con.execute(f"INSERT INTO {self.target} BY NAME SELECT * FROM {self._chunk()}")
-            self.con.execute(f"DROP TABLE {self._chunk()}")
+            move_chunk(self.con, self._qualified(self.chunk), self.target)
             self.chunk = ""
 
     def checkpoint(self) -> None:
@@ -284,13 +287,10 @@ class DuckDBDestination:
         schema, table = table_of(config, stream)
         con = connect(config)
         try:
-            for name in names:
-                if name not in chunks_of(con, schema, table):
-                    continue  # published already (or not ours to touch)
-                chunk, target = f"{quote(schema)}.{quote(name)}", f"{quote(schema)}.{quote(table)}"
+            # A name not there was published already (or is not one of ours to touch).
+            for name in set(names) & set(chunks_of(con, schema, table)):
                 con.execute("BEGIN")
-                con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {chunk}")
-                con.execute(f"DROP TABLE {chunk}")
+                move_chunk(con, f"{quote(schema)}.{quote(name)}", f"{quote(schema)}.{quote(table)}")
                 con.execute("COMMIT")
         finally:
             con.close()
